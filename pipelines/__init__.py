@@ -1,0 +1,1 @@
+"""Page → clean article: pure functions, each wrapped by a thin Scrapy pipeline."""

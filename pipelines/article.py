@@ -1,0 +1,36 @@
+"""The article: the one shape every stage passes on (see DESIGN.md, "The article").
+
+An article is a plain dict; `new_article()` gives one with every field present, so a stage
+never has to guess whether a key exists.
+"""
+from __future__ import annotations
+
+FIELDS = (
+    "url",            # the URL fetched (real site URL, even when crawled from a mirror)
+    "canonical_url",  # one form per article (archive.urls.canonical_url)
+    "site",           # registry slug, or the host for unregistered sites
+    "province",       # province after the 1 July 2025 merger, "" for national outlets
+    "title", "sapo", "body",          # body: clean text, one paragraph a line, sapo not repeated
+    "authors",                        # list of people; agencies such as "TTXVN" kept as named
+    "published_at", "modified_at",    # ISO 8601 with offset (+07:00) or None
+    "published_raw", "modified_raw",  # the strings they were read from
+    "category", "tags",
+    "images",         # [{"src": ..., "caption": ...}]
+    "related",        # [{"url": ..., "title": ...}]: related headlines kept as links
+    "language",
+    "extractor",      # which parser and version produced it, e.g. "cms@1", "generic@1"
+    "fetched_at",
+    "content_hash",
+)
+
+_LIST_FIELDS = {"authors", "tags", "images", "related"}
+
+
+def new_article(**values) -> dict:
+    """An article dict with every field present ("" / [] / None), updated with `values`."""
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise KeyError(f"not article fields: {sorted(unknown)}")
+    article = {f: [] if f in _LIST_FIELDS else None for f in FIELDS}
+    article.update(values)
+    return article
