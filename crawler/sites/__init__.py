@@ -1,0 +1,178 @@
+"""The site registry: one entry per outlet, loaded from ``sites.toml`` (data, not code).
+
+Every outlet is a ``[[site]]`` table; this module only reads it, checks it and answers lookups
+by slug, by URL and by host. Hosts are compared without ``www.``/``m.``/``amp.`` prefixes so any
+form of a known domain finds its site.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SITES_TOML = Path(__file__).with_name("sites.toml")
+
+CMS_FAMILIES = frozenset({"cms", "afcbc", "content-fck", "sc-longform", "own"})
+SELECTOR_KEYS = frozenset({"title", "sapo", "body", "authors", "date", "junk"})
+# Host prefixes that serve the same site (mobile, AMP); stripped before every host lookup.
+HOST_PREFIXES = ("www.", "m.", "amp.")
+
+
+@dataclass(frozen=True)
+class Site:
+    slug: str
+    name: str
+    province: str
+    province_before: str
+    domains: tuple[str, ...]
+    old_domains: tuple[str, ...]
+    feeds: tuple[str, ...]
+    sitemaps: tuple[str, ...]
+    sections: tuple[str, ...]
+    article_pattern: str
+    cms: str
+    selectors: dict = field(hash=False)
+    national: bool
+    verified: bool
+    note: str = ""
+
+    @property
+    def domain(self) -> str:
+        """The main (current) domain."""
+        return self.domains[0]
+
+    @property
+    def start_url(self) -> str:
+        return f"https://{self.domain}/"
+
+
+class UnknownSite(KeyError):
+    def __str__(self) -> str:  # KeyError would print the message with quotes around it
+        return str(self.args[0]) if self.args else ""
+
+
+class RegistryError(ValueError):
+    """sites.toml has an entry that breaks the registry's rules."""
+
+
+def bare_host(host: str) -> str:
+    """Lower-case host without port and without a leading www./m./amp. prefix."""
+    host = (host or "").strip().lower().rstrip(".")
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0]
+    for prefix in HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix):]
+    return host
+
+
+def _tuple(entry: dict, key: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    return tuple(value)
+
+
+def _site_from_entry(entry: dict) -> Site:
+    slug = entry.get("slug", "")
+    if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", slug):
+        raise RegistryError(f"site entry has a bad slug {slug!r}")
+    domains = tuple(bare_host(d) for d in _tuple(entry, "domains"))
+    if not domains:
+        raise RegistryError(f"site {slug!r} has no domains")
+    cms = entry.get("cms", "own")
+    if cms not in CMS_FAMILIES:
+        raise RegistryError(f"site {slug!r}: unknown cms {cms!r} (known: {', '.join(sorted(CMS_FAMILIES))})")
+    pattern = entry.get("article_pattern", "")
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise RegistryError(f"site {slug!r}: bad article_pattern {pattern!r}: {e}") from None
+    selectors = dict(entry.get("selectors", {}))
+    unknown = set(selectors) - SELECTOR_KEYS
+    if unknown:
+        raise RegistryError(f"site {slug!r}: unknown selector keys {sorted(unknown)}")
+    return Site(
+        slug=slug,
+        name=entry.get("name", slug),
+        province=entry.get("province", ""),
+        province_before=entry.get("province_before", ""),
+        domains=domains,
+        old_domains=tuple(bare_host(d) for d in _tuple(entry, "old_domains")),
+        feeds=_tuple(entry, "feeds"),
+        sitemaps=_tuple(entry, "sitemaps"),
+        sections=_tuple(entry, "sections"),
+        article_pattern=pattern,
+        cms=cms,
+        selectors=selectors,
+        national=bool(entry.get("national", False)),
+        verified=bool(entry.get("verified", False)),
+        note=entry.get("note", ""),
+    )
+
+
+def parse_registry(text: str) -> dict[str, Site]:
+    """Sites from the text of a sites.toml; raises RegistryError on a broken entry."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise RegistryError(f"sites.toml is not valid TOML: {e}") from None
+    sites: dict[str, Site] = {}
+    owner: dict[str, str] = {}
+    for entry in data.get("site", []):
+        site = _site_from_entry(entry)
+        if site.slug in sites:
+            raise RegistryError(f"site {site.slug!r} is registered twice")
+        for host in site.domains + site.old_domains:
+            if host in owner:
+                raise RegistryError(f"host {host!r} belongs to both {owner[host]!r} and {site.slug!r}")
+            owner[host] = site.slug
+        sites[site.slug] = site
+    return sites
+
+
+@cache
+def load_sites() -> dict[str, Site]:
+    """All registered sites by slug (read once)."""
+    return parse_registry(SITES_TOML.read_text(encoding="utf-8"))
+
+
+def get_site(slug: str) -> Site:
+    sites = load_sites()
+    try:
+        return sites[slug]
+    except KeyError:
+        raise UnknownSite(f"unknown site {slug!r} (known: {', '.join(sorted(sites))})") from None
+
+
+@cache
+def _sites_by_host() -> dict[str, Site]:
+    by_host = {}
+    for site in load_sites().values():
+        for host in site.domains + site.old_domains:
+            by_host[host] = site
+    return by_host
+
+
+def site_for_url(url: str) -> Site | None:
+    """The site serving ``url`` (by current or old domain), or None for an unknown host."""
+    host = bare_host(urlsplit(url if "//" in url else f"//{url}").hostname or "")
+    return _sites_by_host().get(host)
+
+
+@cache
+def host_aliases() -> dict[str, str]:
+    """Every known host form → the site's main domain.
+
+    Covers each current and old domain with and without www./m./amp. An old domain is listed
+    under a site only when its content moved there, so aliasing it never merges unrelated pages.
+    """
+    aliases = {}
+    for site in load_sites().values():
+        for host in site.domains + site.old_domains:
+            for prefix in ("",) + HOST_PREFIXES:
+                aliases[prefix + host] = site.domain
+    return aliases
