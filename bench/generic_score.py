@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Score the generic main-content extractor on the English article-extraction benchmark.
+
+    .venv/bin/python bench/generic_score.py                 # ours (extract_body) only
+    .venv/bin/python bench/generic_score.py --full          # + pipelines.extract.extract_article
+    .venv/bin/python bench/generic_score.py --peers         # + trafilatura and readability-lxml
+    .venv/bin/python bench/generic_score.py --worst 10      # list the weakest pages
+
+Each system's output goes to <tmp>/<system>/<page id>.json as {"articleBody": ...} and is
+scored with shared/tools/extraction_score.py (word 4-gram shingles, macro P/R/F1).
+Pages/s counts parsing + extraction, pages already in memory (decompressed bytes).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import lxml.html
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+BENCH = SHARED / "corpora" / "article-extraction-benchmark"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(SHARED / "tools"))
+
+from extraction_score import load_mapping, score_pages  # noqa: E402
+
+from pipelines.generic import extract_body, page_title  # noqa: E402
+
+
+def load_pages(limit: int | None = None) -> dict[str, bytes]:
+    files = sorted((BENCH / "html").glob("*.html.gz"))[:limit]
+    return {f.name.split(".")[0]: gzip.decompress(f.read_bytes()) for f in files}
+
+
+def parse(html: bytes):
+    # The benchmark pages are UTF-8; decode explicitly so lxml never guesses.
+    return lxml.html.document_fromstring(html.decode("utf-8", "replace"))
+
+
+def ours(html: bytes, url: str) -> str:
+    root = parse(html)
+    paragraphs, _images = extract_body(root, page_title(root))
+    return "\n".join(paragraphs)
+
+
+def full(html: bytes, url: str) -> str:
+    from pipelines.extract import extract_article
+    from pipelines.extract import ExtractionError
+    try:
+        article = extract_article(html, url)
+    except ExtractionError:
+        return ""
+    return "\n".join(p for p in (article.get("sapo"), article.get("body")) if p)
+
+
+def trafilatura_precision(html: bytes, url: str) -> str:
+    import trafilatura
+    return trafilatura.extract(html.decode("utf-8", "replace"), favor_precision=True,
+                               include_comments=False) or ""
+
+
+def readability(html: bytes, url: str) -> str:
+    from readability import Document
+    summary = Document(html.decode("utf-8", "replace")).summary(html_partial=True)
+    text = lxml.html.fragment_fromstring(summary, create_parent="div").text_content()
+    return re.sub(r"\n\s*\n+", "\n", text).strip()
+
+
+def run(name: str, fn, pages: dict[str, bytes], truth_urls: dict[str, str], out: Path):
+    target = out / name
+    target.mkdir(parents=True, exist_ok=True)
+    texts = {}
+    start = time.perf_counter()
+    for pid, html in pages.items():
+        texts[pid] = fn(html, truth_urls.get(pid, ""))
+    elapsed = time.perf_counter() - start
+    for pid, text in texts.items():
+        (target / f"{pid}.json").write_text(json.dumps({"articleBody": text}, ensure_ascii=False),
+                                            encoding="utf-8")
+    return target, len(pages) / elapsed
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--full", action="store_true", help="also score pipelines.extract.extract_article")
+    ap.add_argument("--peers", action="store_true", help="also score trafilatura and readability-lxml")
+    ap.add_argument("--worst", type=int, default=0, help="list the N weakest pages of each system")
+    ap.add_argument("--limit", type=int, help="only the first N pages")
+    ap.add_argument("--out", type=Path, help="keep the outputs here instead of a temp dir")
+    args = ap.parse_args(argv)
+
+    raw_truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = load_pages(args.limit)
+    truth = {pid: raw_truth[pid]["articleBody"] for pid in pages}
+    urls = {pid: raw_truth[pid].get("url", "") for pid in pages}
+
+    systems = [("generic", ours)]
+    if args.full:
+        systems.append(("extract_article", full))
+    if args.peers:
+        systems += [("trafilatura-precision", trafilatura_precision), ("readability-lxml", readability)]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp)
+        for name, fn in systems:
+            target, speed = run(name, fn, pages, urls, out)
+            m = score_pages(truth, load_mapping(target, wanted=truth.keys()))
+            print(f"{name:<22} F1={m['f1']:.4f} P={m['precision']:.4f} R={m['recall']:.4f} "
+                  f"pgF1={m['page_f1']:.4f} acc={m['accuracy']:.3f} empty={m['empty']} "
+                  f"pages/s={speed:.1f}", flush=True)
+            if args.worst:
+                for r in sorted(m["per_page"], key=lambda r: r["f1"])[:args.worst]:
+                    print(f"    {r['id'][:16]} F1={r['f1']:.3f} P={r['precision']:.3f} "
+                          f"R={r['recall']:.3f}  {urls[r['id']][:70]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

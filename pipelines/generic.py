@@ -1,0 +1,422 @@
+"""Generic main-content extraction: the fallback for pages whose layout no parser knows.
+
+`extract_body(root, title)` returns the article's paragraph blocks in reading order and its
+images. The steps, each driven by the data tables below:
+
+1. work on a copy of the tree with boilerplate removed: tags that never hold article text,
+   hidden elements, and subtrees whose class/id/role names a widget (nav, share, related…);
+2. score every container by the text of the paragraphs it holds (length, commas, few links),
+   boosted when its name says "article body";
+3. take the best container plus the sibling blocks that score close to it;
+4. flatten it into blocks: one per block-level element, `<br><br>` splits, inline tags glued
+   as a browser renders them; drop link lists, the title line and widget labels.
+"""
+from __future__ import annotations
+
+import copy
+import re
+
+import lxml.html
+from lxml import etree
+
+from pipelines.text import fold_spaces
+
+# ---------------------------------------------------------------------------------------------
+# Heuristics as data
+# ---------------------------------------------------------------------------------------------
+
+# Tags that never hold article text.
+DROP_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+    "video", "audio", "map", "button", "input", "select", "textarea", "nav", "footer", "aside",
+    "head", "link", "meta", "dialog", "menu",
+)
+
+# class/id/role names of widgets, matched on whole tokens of the attribute ("ad", "nav"…)…
+BOILERPLATE_TOKENS = frozenset("""
+    ad ads adv advert advertisement advertising adsbygoogle banner breadcrumb breadcrumbs
+    comment comments disqus footer masthead menu nav navbar navigation newsletter outbrain
+    pagination pager popup promo related share sharing sidebar social sponsor sponsored
+    subscribe subscription tags taboola toolbar widget cookie cookies signup print rating
+    recommended recirc byline dateline author-info modal overlay hidden hide d-none
+    lienquan tinlienquan relate relates xemthem docthem tag-list
+""".split())
+# …and on substrings, for the names sites glue together ("relatedPosts", "share-buttons").
+BOILERPLATE_SUBSTRINGS = re.compile(
+    r"comment|share|social|related|relate[_-]|newsletter|advert|sponsor|sidebar|footer|"
+    r"breadcrumb|cookie|recommend|outbrain|taboola|disqus|popup|subscri|promo|"
+    r"tin-?lien-?quan|cung-?chuyen-?muc|xem-?them|doc-?them|tin-?khac|other-?news|"
+    r"more-?news|most-?popular|most-?read|trending|author-?bio|about-?author|byline|"
+    r"newsletter|signup|sign-up|read-?more|readmore|next-?post|prev-?post|post-?nav|"
+    r"tags?-?list|article-?tags|keywords?|social|sticky|rating|print",
+    re.I,
+)
+# …unless the name also says it is the article itself.
+ARTICLE_NAMES = re.compile(
+    r"article[-_]?body|articlebody|article[-_]?content|article[-_]?text|post[-_]?body|"
+    r"post[-_]?content|post[-_]?text|entry[-_]?content|story[-_]?body|story[-_]?content|"
+    r"main[-_]?content|content[-_]?body|body[-_]?content|detail[-_]?content|article__body|"
+    r"article__content|news[-_]?content|text[-_]?content|fck|maincontent|content-detail|"
+    r"the-article-body|cms-body|body-text|bodytext|richtext|rich-text",
+    re.I,
+)
+ARTICLE_HINT = re.compile(r"article|content|body|entry|story|post|text|main|detail|news", re.I)
+NEGATIVE_HINT = re.compile(
+    r"comment|meta|footer|footnote|sidebar|widget|related|share|social|promo|"
+    r"sponsor|shoutbox|combx|masthead|media|tags|nav|menu|header|skyscraper|ad-|caption",
+    re.I,
+)
+ROLES_TO_DROP = frozenset(("navigation", "banner", "contentinfo", "complementary", "menu",
+                           "menubar", "search", "dialog", "alert", "toolbar"))
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+# Elements that start a new block of text.
+BLOCK_TAGS = frozenset("""
+    p div section article main header h1 h2 h3 h4 h5 h6 ul ol li dl dt dd blockquote pre
+    figure figcaption table thead tbody tfoot tr td th caption address hr form fieldset
+    center details summary body html
+""".split())
+HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+# Elements whose text scores their ancestors.
+SCORED_TAGS = ("p", "pre", "td", "blockquote", "li", "div", "section", "article")
+
+# Short lines that are widget labels, in any position.
+LABEL_LINE = re.compile(
+    r"^(advertisement|advertisements|sponsored|share( this)?( article| story)?|"
+    r"tweet|email|print|related( articles| stories)?:?|read more:?|continue reading|"
+    r"sign up.*newsletter.*|photo:.{0,40}|image:.{0,40}|"
+    r"quảng cáo|chia sẻ|in bài|xem thêm:?|đọc thêm:?|tin liên quan:?|bình luận|"
+    r"phiên bản di động|đọc tiếp|về trang chủ đề|từ khóa:.*|từ khoá:.*|tags?:.*)$",
+    re.I,
+)
+
+_ATTR_SPLIT = re.compile(r"[\s_-]+")
+_COMMA = re.compile(r"[,،、，]")
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. cleaning
+# ---------------------------------------------------------------------------------------------
+
+def _names(el) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')}"
+
+
+def _is_boilerplate(el) -> bool:
+    role = el.get("role")
+    if role and role.lower() in ROLES_TO_DROP:
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    if style and HIDDEN_STYLE.search(style):
+        return True
+    names = _names(el).strip()
+    if not names:
+        return False
+    if ARTICLE_NAMES.search(names):
+        return False
+    tokens = set(_ATTR_SPLIT.split(names.lower()))
+    return bool(tokens & BOILERPLATE_TOKENS) or bool(BOILERPLATE_SUBSTRINGS.search(names))
+
+
+def _clean_tree(root) -> None:
+    etree.strip_elements(root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction,
+                         with_tail=False)
+    doomed = []
+    total = _paragraph_chars(root)
+    for el in root.iter("div", "section", "span", "ul", "ol", "li", "p", "table", "header",
+                        "figure", "a", "dl", "form", "aside", "h2", "h3", "h4", "h5", "h6"):
+        if _is_boilerplate(el):
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        # Never cut a subtree that holds most of the page's paragraphs: a widget name on the
+        # article wrapper ("has-sidebar") is more likely than a 20-paragraph widget.
+        if el.tag in ("div", "section", "form", "header", "table") and _holds_article(el, total):
+            continue
+        _drop(el)
+
+
+def _paragraph_chars(el) -> int:
+    """Characters of text outside links: a rough measure of how much prose `el` holds."""
+    return len(el.text_content()) - _link_chars(el)
+
+
+def _holds_article(el, total: int) -> bool:
+    chars = _paragraph_chars(el)
+    if chars > 0.4 * total and chars > 500:
+        return True
+    return chars > 500 and any(ARTICLE_NAMES.search(_names(d)) or d.get("itemprop") == "articleBody"
+                               for d in el.iter("div", "section", "article"))
+
+
+def _drop(el) -> None:
+    """Remove `el` but keep its tail text in the tree."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. scoring
+# ---------------------------------------------------------------------------------------------
+
+def _class_weight(el) -> float:
+    names = _names(el)
+    if not names.strip():
+        return 0.0
+    weight = 0.0
+    if ARTICLE_NAMES.search(names):
+        weight += 40
+    elif ARTICLE_HINT.search(names):
+        weight += 10
+    if NEGATIVE_HINT.search(names):
+        weight -= 25
+    if el.get("itemprop") == "articleBody":
+        weight += 60
+    return weight
+
+
+def _link_chars(el) -> int:
+    return sum(len(a.text_content()) for a in el.iter("a"))
+
+
+def _own_text_len(el) -> int:
+    """Characters directly in `el` and in its inline children (not in nested blocks)."""
+    n = len((el.text or "").strip())
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            n += len(child.text_content().strip())
+        n += len((child.tail or "").strip())
+    return n
+
+
+def _score_candidates(root) -> dict:
+    scores: dict = {}
+
+    def init(node) -> float:
+        if node not in scores:
+            base = {"div": 5, "article": 10, "main": 5, "section": 3, "pre": 3, "td": 3,
+                    "blockquote": 3, "form": -3, "ul": -3, "ol": -3, "li": -3, "dl": -3,
+                    "header": -5, "th": -5}.get(node.tag, 0)
+            scores[node] = base + _class_weight(node)
+        return scores[node]
+
+    for el in root.iter(*SCORED_TAGS):
+        if el.tag in ("div", "section", "article", "li", "td"):
+            n = _own_text_len(el)
+            if n < 25:
+                continue
+            text = None
+        else:
+            text = el.text_content()
+            n = len(text.strip())
+            if n < 25:
+                continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if text is None:
+            text = el.text_content()
+        score = 1 + len(_COMMA.findall(text)) + min(n / 100, 3)
+        # A block's own text counts for itself (div of text lines) and its ancestors.
+        targets = [(el, 1.0)] if el.tag in ("div", "section", "article", "td") else []
+        node, level = parent, 0
+        while node is not None and level < 3:
+            targets.append((node, 1.0 if level == 0 else 0.5 if level == 1 else 1 / (level * 3)))
+            node = node.getparent()
+            level += 1
+        for node, share in targets:
+            if not isinstance(node.tag, str) or node.tag in ("html", "body"):
+                continue
+            init(node)
+            scores[node] += score * share
+    return scores
+
+
+def _pick_container(root):
+    scores = _score_candidates(root)
+    if not scores:
+        return None, scores
+    final = {}
+    for node, score in scores.items():
+        text_len = len(node.text_content())
+        density = _link_chars(node) / text_len if text_len else 1.0
+        final[node] = score * (1 - density)
+    best = max(final, key=final.get)
+    # A lone paragraph wins only when nothing holds more text: climb to its parent.
+    while best.tag in ("p", "li", "td", "blockquote", "pre") and best.getparent() is not None:
+        best = best.getparent()
+    return best, final
+
+
+def _with_siblings(best, final) -> list:
+    parent = best.getparent()
+    if parent is None:
+        return [best]
+    threshold = max(10.0, final.get(best, 0) * 0.2)
+    best_names = best.get("class")
+    kept = []
+    for sib in parent:
+        if sib is best:
+            kept.append(sib)
+            continue
+        if not isinstance(sib.tag, str):
+            continue
+        bonus = final.get(best, 0) * 0.2 if best_names and sib.get("class") == best_names else 0
+        if final.get(sib, -1e9) + bonus >= threshold:
+            kept.append(sib)
+        elif sib.tag == "p":
+            text = sib.text_content().strip()
+            density = _link_chars(sib) / len(text) if text else 1
+            if (len(text) > 80 and density < 0.25) or \
+                    (0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)):
+                kept.append(sib)
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. flattening into blocks
+# ---------------------------------------------------------------------------------------------
+
+class _Blocks:
+    """Collects the text of a subtree block by block, as a browser lays it out."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, str, int]] = []   # (tag, text, link chars)
+        self.images: list[dict] = []
+        self._pieces: list[str] = []
+        self._links = 0
+        self._tag = "p"
+
+    def flush(self) -> None:
+        text = fold_spaces("".join(self._pieces))
+        if text:
+            self.blocks.append((self._tag, text, min(self._links, len(text))))
+        self._pieces, self._links = [], 0
+
+    def add(self, text: str | None, in_link: bool) -> None:
+        if text:
+            self._pieces.append(text)
+            if in_link:
+                self._links += len(text.strip())
+
+    def walk(self, el, in_link: bool = False) -> None:
+        tag = el.tag
+        if tag == "img":
+            self._image(el)
+            return
+        if tag == "br":
+            nxt = el.getnext()
+            if nxt is not None and nxt.tag == "br" and not (el.tail or "").strip():
+                self.flush()
+            else:
+                self._pieces.append(" ")
+            return
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            self.flush()
+            self._tag = tag
+        in_link = in_link or tag == "a"
+        self.add(el.text, in_link)
+        for child in el:
+            if isinstance(child.tag, str):
+                self.walk(child, in_link)
+                if child.tag in BLOCK_TAGS:
+                    self._tag = tag
+            self.add(child.tail, in_link)
+        if is_block:
+            self.flush()
+
+    def _image(self, el) -> None:
+        src = el.get("data-src") or el.get("data-original") or el.get("src") or ""
+        if not src or src.startswith("data:"):
+            return
+        caption = ""
+        node = el.getparent()
+        for _ in range(4):
+            if node is None:
+                break
+            if node.tag == "figure":
+                cap = node.find(".//figcaption")
+                if cap is not None:
+                    caption = fold_spaces(cap.text_content())
+                break
+            node = node.getparent()
+        self.images.append({"src": src, "caption": caption})
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()
+
+
+def _keep_block(tag: str, text: str, links: int) -> bool:
+    if len(text) < 120 and LABEL_LINE.match(text):
+        return False
+    if tag == "li" or len(text) < 200:
+        # Link lists and "Read: <headline>" lines.
+        if links / len(text) > 0.5:
+            return False
+    elif links / len(text) > 0.7:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# the entry point
+# ---------------------------------------------------------------------------------------------
+
+def extract_body(root: lxml.html.HtmlElement, title: str | None = None
+                 ) -> tuple[list[str], list[dict]]:
+    """(paragraph blocks in reading order, images [{"src", "caption"}]) of the main content.
+
+    `root` is not modified. `title`, when given, is dropped where the body repeats it."""
+    tree = copy.deepcopy(root)
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    _clean_tree(body)
+    best, final = _pick_container(body)
+    if best is None:
+        return [], []
+    collector = _Blocks()
+    for node in _with_siblings(best, final):
+        collector.walk(node)
+    title_text = fold_spaces(title) if title else ""
+    paragraphs: list[str] = []
+    seen_heading_one = False
+    for tag, text, links in collector.blocks:
+        if title_text and _same_text(text, title_text):
+            continue
+        if tag == "h1" and not paragraphs and not seen_heading_one:
+            seen_heading_one = True        # the headline, when no title was given
+            continue
+        if not _keep_block(tag, text, links):
+            continue
+        if paragraphs and paragraphs[-1] == text:
+            continue                       # the same caption or line twice in a row
+        paragraphs.append(text)
+    return paragraphs, collector.images
+
+
+def page_title(root: lxml.html.HtmlElement) -> str:
+    """The headline as the page announces it: og:title, else the first <h1>, else <title>."""
+    for xpath in ('//meta[@property="og:title"]/@content', "//h1", "//title"):
+        found = root.xpath(xpath)
+        if found:
+            value = found[0] if isinstance(found[0], str) else found[0].text_content()
+            value = fold_spaces(value)
+            if value:
+                return value
+    return ""
