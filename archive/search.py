@@ -1,0 +1,222 @@
+"""Full-text search over articles that understands Vietnamese accents.
+
+Two FTS5 indexes, both external-content (they store only the index; the text stays in `articles`):
+
+- `articles_fts` (accent-insensitive): the original title/sapo/body plus folded copies
+  (`fold_accents`: no diacritics, đ → d) under `unicode61 remove_diacritics 2`. A query
+  without accents ("da nang") matches the folded copies; one with accents ("Đà Nẵng") matches
+  the originals, because unicode61 strips tones but keeps đ (đ has no Unicode decomposition).
+  So datasette's own `?_search=` works unchanged, accents or not.
+- `articles_fts_exact` (exact accents): tone-unified text (`unify_tones`: hoà → hòa) under
+  `unicode61 remove_diacritics 0`, queried with a tone-unified query: "Hòa" finds Hòa and Hoà
+  but not Hóa.
+
+Their content tables are views computing the folded/unified text with the SQL functions
+`vi_fold` / `vi_tone`, so every connection that writes `articles` (triggers keep the indexes in
+sync) or asks for a rebuild needs `register_functions(conn)` first.
+"""
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+from pathlib import Path
+
+from pipelines.text import fold_accents, nfc, unify_tones
+
+FTS_TABLE = "articles_fts"
+EXACT_FTS_TABLE = "articles_fts_exact"
+
+# Old spellings must be deleted from an external-content index with exactly the values that
+# were indexed, so the triggers recompute them from old.* with the same deterministic functions.
+MIGRATION_SQL = """
+CREATE VIEW articles_fts_source AS
+    SELECT id, title, sapo, body,
+           vi_fold(title) AS title_fold, vi_fold(sapo) AS sapo_fold, vi_fold(body) AS body_fold
+    FROM articles;
+CREATE VIEW articles_fts_exact_source AS
+    SELECT id, vi_tone(title) AS title, vi_tone(sapo) AS sapo, vi_tone(body) AS body
+    FROM articles;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, sapo, body, title_fold, sapo_fold, body_fold,
+    content='articles_fts_source', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE articles_fts_exact USING fts5(
+    title, sapo, body,
+    content='articles_fts_exact_source', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 0'
+);
+CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, sapo, body, title_fold, sapo_fold, body_fold)
+    VALUES (new.id, new.title, new.sapo, new.body,
+            vi_fold(new.title), vi_fold(new.sapo), vi_fold(new.body));
+    INSERT INTO articles_fts_exact(rowid, title, sapo, body)
+    VALUES (new.id, vi_tone(new.title), vi_tone(new.sapo), vi_tone(new.body));
+END;
+CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, sapo, body, title_fold, sapo_fold, body_fold)
+    VALUES ('delete', old.id, old.title, old.sapo, old.body,
+            vi_fold(old.title), vi_fold(old.sapo), vi_fold(old.body));
+    INSERT INTO articles_fts_exact(articles_fts_exact, rowid, title, sapo, body)
+    VALUES ('delete', old.id, vi_tone(old.title), vi_tone(old.sapo), vi_tone(old.body));
+END;
+CREATE TRIGGER articles_fts_au AFTER UPDATE OF id, title, sapo, body ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, sapo, body, title_fold, sapo_fold, body_fold)
+    VALUES ('delete', old.id, old.title, old.sapo, old.body,
+            vi_fold(old.title), vi_fold(old.sapo), vi_fold(old.body));
+    INSERT INTO articles_fts_exact(articles_fts_exact, rowid, title, sapo, body)
+    VALUES ('delete', old.id, vi_tone(old.title), vi_tone(old.sapo), vi_tone(old.body));
+    INSERT INTO articles_fts(rowid, title, sapo, body, title_fold, sapo_fold, body_fold)
+    VALUES (new.id, new.title, new.sapo, new.body,
+            vi_fold(new.title), vi_fold(new.sapo), vi_fold(new.body));
+    INSERT INTO articles_fts_exact(rowid, title, sapo, body)
+    VALUES (new.id, vi_tone(new.title), vi_tone(new.sapo), vi_tone(new.body));
+END;
+INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+INSERT INTO articles_fts_exact(articles_fts_exact) VALUES ('rebuild');
+"""
+
+
+class SearchError(Exception):
+    """A search that cannot run: no search index in this database, or a malformed query."""
+
+
+def vi_fold(text: str | None) -> str | None:
+    """SQL vi_fold(text): lower case, no diacritics, đ → d; NULL stays NULL."""
+    return None if text is None else fold_accents(nfc(text))
+
+
+def vi_tone(text: str | None) -> str | None:
+    """SQL vi_tone(text): NFC with tone placement unified (hoà → hòa); NULL stays NULL."""
+    return None if text is None else unify_tones(nfc(text))
+
+
+_QUERY_BITS = re.compile(r'\s+|(".*?")')
+
+
+def fts_query(query: str, *, exact: bool = False) -> str:
+    """A user's words as a safe FTS5 query: every word and "quoted phrase" quoted, all required.
+
+    The same escaping as datasette's ?_search= (escape_fts), so both give the same hits; in
+    exact mode tones are unified to match the exact index.
+    """
+    query = nfc(query)
+    if query.count('"') % 2:
+        query += '"'
+    bits = [b for b in _QUERY_BITS.split(query) if b and b != '""']
+    escaped = " ".join(b if b.startswith('"') else f'"{b}"' for b in bits)
+    return unify_tones(escaped) if exact else escaped
+
+
+_WORD = re.compile(r"\w+")
+
+
+def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | None:
+    """SQL vi_snippet(text, query[, words]): the passage of `text` with the most query words,
+    HTML-escaped, with each hit in <mark>…</mark>; hits compare folded, so "da nang" marks "Đà Nẵng".
+    """
+    if text is None:
+        return None
+    wanted = {fold_accents(w) for w in _WORD.findall(nfc(query or ""))}
+    spans = [(m.start(), m.end(), fold_accents(m.group()) in wanted)
+             for m in _WORD.finditer(text)]
+    if not spans:
+        return html.escape(text[:200])
+    words = max(1, int(words))
+    hits = [i for i, span in enumerate(spans) if span[2]]
+    # Window of `words` words starting a little before the hit that gathers most hits after it.
+    best = max(hits, key=lambda i: sum(1 for h in hits if i <= h < i + words), default=0)
+    first = max(0, best - words // 5)
+    last = min(len(spans), first + words) - 1
+    out, pos = [], spans[first][0]
+    for start, end, hit in spans[first:last + 1]:
+        out.append(html.escape(text[pos:start]))
+        word = html.escape(text[start:end])
+        out.append(f"<mark>{word}</mark>" if hit else word)
+        pos = end
+    prefix = "…" if first > 0 else ""
+    suffix = "…" if last < len(spans) - 1 else html.escape(text[pos:].rstrip())
+    return prefix + "".join(out).strip() + suffix
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Register vi_fold(text), vi_tone(text) and vi_snippet(text, query[, words]) on `conn`."""
+    conn.create_function("vi_fold", 1, vi_fold, deterministic=True)
+    conn.create_function("vi_tone", 1, vi_tone, deterministic=True)
+    conn.create_function("vi_snippet", 2, vi_snippet, deterministic=True)
+    conn.create_function("vi_snippet", 3, vi_snippet, deterministic=True)
+
+
+def _connection(db) -> sqlite3.Connection:
+    """A sqlite3 connection from a path, a sqlite3.Connection, a sqlite_utils.Database or an Archive."""
+    if isinstance(db, (str, Path)):
+        if not Path(db).exists():
+            raise SearchError(f"no such archive: {db}")
+        conn = sqlite3.connect(str(db))
+    else:
+        conn = getattr(getattr(db, "db", db), "conn", db)
+        try:  # already registered (an Archive's connection): redefining fails mid-statement
+            conn.execute("SELECT vi_fold('')").fetchall()
+            return conn
+        except sqlite3.OperationalError:
+            pass
+    register_functions(conn)
+    return conn
+
+
+def _has_index(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [FTS_TABLE]).fetchone()
+    return row is not None
+
+
+def search(db, query: str, exact: bool = False, limit: int = 20) -> list[dict]:
+    """Articles matching every word of `query`, best first.
+
+    Accent-insensitive by default ("da nang" finds "Đà Nẵng"); exact=True matches the accents
+    as written, with old/new tone placement treated alike ("Hoà" = "Hòa" ≠ "Hóa").
+    Each hit: id, url, site, province, title, published_at, snippet (HTML with <mark>), rank.
+    """
+    conn = _connection(db)
+    if not _has_index(conn):
+        raise SearchError("this database has no search index (not a tintinh archive?)")
+    if not query or not query.strip():
+        return []
+    table = EXACT_FTS_TABLE if exact else FTS_TABLE
+    sql = f"""
+        SELECT a.id, a.url, a.site, a.province, a.title, a.published_at,
+               vi_snippet(coalesce(a.sapo, '') || ' ' || coalesce(a.body, ''), :q) AS snippet,
+               f.rank AS rank
+        FROM {table} AS f JOIN articles AS a ON a.id = f.rowid
+        WHERE {table} MATCH :match
+        ORDER BY f.rank LIMIT :limit
+    """
+    params = {"q": query, "match": fts_query(query, exact=exact), "limit": int(limit)}
+    try:
+        cursor = conn.execute(sql, params)
+    except sqlite3.OperationalError as e:
+        raise SearchError(f"bad search query {query!r}: {e}") from None
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def rebuild_index(db) -> None:
+    """Rebuild both search indexes from `articles` (after a bulk load with triggers off, or
+    after a change to the folding rules), then merge their segments."""
+    conn = _connection(db)
+    if not _has_index(conn):
+        raise SearchError("this database has no search index (not a tintinh archive?)")
+    with conn:
+        for table in (FTS_TABLE, EXACT_FTS_TABLE):
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+
+
+def check_index(db) -> None:
+    """Raise SearchError if an index does not match the articles it was built from."""
+    conn = _connection(db)
+    for table in (FTS_TABLE, EXACT_FTS_TABLE):
+        try:
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as e:
+            raise SearchError(f"{table} is out of sync with articles: {e}") from None
