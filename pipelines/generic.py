@@ -38,7 +38,7 @@ BOILERPLATE_TOKENS = frozenset("""
     comment comments disqus footer masthead menu nav navbar navigation newsletter outbrain
     pagination pager popup promo related share sharing sidebar social sponsor sponsored
     subscribe subscription tags taboola toolbar widget cookie cookies signup print rating
-    recommended recirc byline dateline author-info modal overlay hidden hide d-none
+    recommended recirc byline dateline author-info modal overlay
     lienquan tinlienquan relate relates xemthem docthem tag-list
 """.split())
 # …and on substrings, for the names sites glue together ("relatedPosts", "share-buttons").
@@ -68,6 +68,8 @@ NEGATIVE_HINT = re.compile(
 )
 ROLES_TO_DROP = frozenset(("navigation", "banner", "contentinfo", "complementary", "menu",
                            "menubar", "search", "dialog", "alert", "toolbar"))
+HIDDEN_CLASSES = frozenset(("hidden", "hide", "d-none", "invisible", "sr-only", "visually-hidden",
+                            "screen-reader-text", "visuallyhidden"))
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 # Elements that start a new block of text.
@@ -102,14 +104,19 @@ def _names(el) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}"
 
 
-def _is_boilerplate(el) -> bool:
-    role = el.get("role")
-    if role and role.lower() in ROLES_TO_DROP:
-        return True
+def _is_hidden(el) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
     if style and HIDDEN_STYLE.search(style):
+        return True
+    classes = el.get("class")
+    return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.split())
+
+
+def _is_boilerplate(el) -> bool:
+    role = el.get("role")
+    if role and role.lower() in ROLES_TO_DROP:
         return True
     names = _names(el).strip()
     if not names:
@@ -125,10 +132,15 @@ def _clean_tree(root) -> None:
                          with_tail=False)
     doomed = []
     total = _paragraph_chars(root)
+    hidden = []
     for el in root.iter("div", "section", "span", "ul", "ol", "li", "p", "table", "header",
                         "figure", "a", "dl", "form", "aside", "h2", "h3", "h4", "h5", "h6"):
-        if _is_boilerplate(el):
+        if _is_hidden(el):
+            hidden.append(el)
+        elif _is_boilerplate(el):
             doomed.append(el)
+    for el in hidden:
+        _drop(el)
     for el in doomed:
         parent = el.getparent()
         if parent is None:
@@ -286,6 +298,36 @@ def _with_siblings(best, final) -> list:
     return kept
 
 
+def _chunks(best, final) -> list:
+    """Other scored containers with the same tag and class as `best`: articles split into
+    several "article-body" chunks around ads and embeds."""
+    names = best.get("class")
+    if not names:
+        return []
+    inside = set(best.iter())
+    ancestors = set(best.iterancestors())
+    return [node for node, score in final.items()
+            if node.tag == best.tag and node.get("class") == names and score > 0
+            and node not in inside and node not in ancestors]
+
+
+def _in_document_order(root, nodes) -> list:
+    wanted = set(nodes)
+    ordered = []
+    for el in root.iter():
+        if el in wanted:
+            ordered.append(el)
+            wanted.discard(el)
+            if not wanted:
+                break
+    # Drop nodes nested in an earlier kept node.
+    result = []
+    for el in ordered:
+        if not any(anc in nodes for anc in el.iterancestors()):
+            result.append(el)
+    return result
+
+
 # ---------------------------------------------------------------------------------------------
 # 3. flattening into blocks
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +433,9 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
     if best is None:
         return [], []
     collector = _Blocks()
-    for node in _with_siblings(best, final):
+    nodes = _with_siblings(best, final)
+    nodes += [c for c in _chunks(best, final) if c not in nodes]
+    for node in _in_document_order(body, nodes):
         collector.walk(node)
     title_text = fold_spaces(title) if title else ""
     paragraphs: list[str] = []
