@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipelines.text import nfc
+
 SITES_TOML = Path(__file__).with_name("sites.toml")
 
 CMS_FAMILIES = frozenset({"cms", "afcbc", "content-fck", "sc-longform", "own"})
@@ -95,11 +97,19 @@ def _site_from_entry(entry: dict) -> Site:
     unknown = set(selectors) - SELECTOR_KEYS
     if unknown:
         raise RegistryError(f"site {slug!r}: unknown selector keys {sorted(unknown)}")
+    for key, value in selectors.items():
+        wanted = list if key == "junk" else str
+        if not isinstance(value, wanted):
+            raise RegistryError(f"site {slug!r}: selector {key!r} must be a {wanted.__name__}")
+    for key in ("feeds", "sitemaps", "sections"):
+        for url in _tuple(entry, key):
+            if not url.startswith(("http://", "https://")):
+                raise RegistryError(f"site {slug!r}: {key} entry {url!r} is not an absolute URL")
     return Site(
         slug=slug,
-        name=entry.get("name", slug),
-        province=entry.get("province", ""),
-        province_before=entry.get("province_before", ""),
+        name=nfc(entry.get("name", slug)),
+        province=nfc(entry.get("province", "")),
+        province_before=nfc(entry.get("province_before", "")),
         domains=domains,
         old_domains=tuple(bare_host(d) for d in _tuple(entry, "old_domains")),
         feeds=_tuple(entry, "feeds"),
@@ -110,7 +120,7 @@ def _site_from_entry(entry: dict) -> Site:
         selectors=selectors,
         national=bool(entry.get("national", False)),
         verified=bool(entry.get("verified", False)),
-        note=entry.get("note", ""),
+        note=nfc(entry.get("note", "")),
     )
 
 
