@@ -85,7 +85,8 @@ SCORED_TAGS = ("p", "pre", "td", "blockquote", "li", "div", "section", "article"
 # Short lines that are widget labels, in any position.
 LABEL_LINE = re.compile(
     r"^(advertisement|advertisements|sponsored|share( this)?( article| story)?|"
-    r"tweet|email|print|related( articles| stories)?:?|read more:?|continue reading|"
+    r"tweet|email|print|caption|close|open|expand|enlarge|skip|menu|loading\.*|"
+    r"related( articles| stories)?:?|read more:?|continue reading|"
     r"sign up.*newsletter.*|photo:.{0,40}|image:.{0,40}|"
     r"quảng cáo|chia sẻ|in bài|xem thêm:?|đọc thêm:?|tin liên quan:?|bình luận|"
     r"phiên bản di động|đọc tiếp|về trang chủ đề|từ khóa:.*|từ khoá:.*|tags?:.*)$",
@@ -301,13 +302,13 @@ def _with_siblings(best, final) -> list:
 def _chunks(best, final) -> list:
     """Other scored containers with the same tag and class as `best`: articles split into
     several "article-body" chunks around ads and embeds."""
-    names = best.get("class")
+    names = best.get("class", "").split()
     if not names:
         return []
     inside = set(best.iter())
     ancestors = set(best.iterancestors())
     return [node for node, score in final.items()
-            if node.tag == best.tag and node.get("class") == names and score > 0
+            if node.tag == best.tag and node.get("class", "").split()[:1] == names[:1] and score > 0
             and node not in inside and node not in ancestors]
 
 
@@ -382,8 +383,8 @@ class _Blocks:
             self.flush()
 
     def _image(self, el) -> None:
-        src = el.get("data-src") or el.get("data-original") or el.get("src") or ""
-        if not src or src.startswith("data:"):
+        src = _image_src(el)
+        if not src:
             return
         caption = ""
         node = el.getparent()
@@ -397,6 +398,15 @@ class _Blocks:
                 break
             node = node.getparent()
         self.images.append({"src": src, "caption": caption})
+
+
+def _image_src(el) -> str:
+    for attr in ("data-src", "data-original", "data-lazy-src", "src"):
+        src = (el.get(attr) or "").strip()
+        if src and not src.startswith("data:"):
+            return src
+    srcset = el.get("data-srcset") or el.get("srcset") or ""
+    return srcset.split(",")[0].split(" ")[0].strip() if srcset else ""
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -439,6 +449,7 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
         collector.walk(node)
     title_text = fold_spaces(title) if title else ""
     paragraphs: list[str] = []
+    seen: set[str] = set()
     seen_heading_one = False
     for tag, text, links in collector.blocks:
         if title_text and _same_text(text, title_text):
@@ -448,8 +459,10 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
             continue
         if not _keep_block(tag, text, links):
             continue
-        if paragraphs and paragraphs[-1] == text:
-            continue                       # the same caption or line twice in a row
+        if paragraphs and paragraphs[-1] == text or tag == "figcaption" and text in seen:
+            continue                       # a line twice in a row, a caption again (galleries)
+        if tag == "figcaption":
+            seen.add(text)
         paragraphs.append(text)
     return paragraphs, collector.images
 
