@@ -1,0 +1,156 @@
+"""Numbered schema migrations, recorded in the database's `_migrations` table.
+
+A migration is (number, name, apply) where apply is SQL or a function of the connection.
+Opening an archive applies the missing ones in order; each one runs at most once.
+Never edit a released migration: add the next number.
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from typing import Callable
+
+CORE_SCHEMA = """
+CREATE TABLE sites (
+    slug TEXT PRIMARY KEY, name TEXT, province TEXT, province_before TEXT,
+    domains TEXT, old_domains TEXT, cms TEXT, national INTEGER, verified INTEGER
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT,
+    sites TEXT, refresh INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE crawl_runs (
+    run_id INTEGER NOT NULL REFERENCES runs(id), site TEXT NOT NULL,
+    started TEXT, finished TEXT,
+    fetched INTEGER DEFAULT 0, new INTEGER DEFAULT 0, updated INTEGER DEFAULT 0,
+    unchanged INTEGER DEFAULT 0, duplicates INTEGER DEFAULT 0, failed INTEGER DEFAULT 0,
+    completeness TEXT,
+    PRIMARY KEY (run_id, site)
+);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY, url TEXT NOT NULL, final_url TEXT, status INTEGER,
+    headers TEXT, fetched_at TEXT NOT NULL, site TEXT, run_id INTEGER,
+    body BLOB, body_sha1 TEXT, body_size INTEGER, failure TEXT
+);
+CREATE INDEX pages_url ON pages(url);
+CREATE INDEX pages_site_fetched ON pages(site, fetched_at);
+CREATE INDEX pages_body_sha1 ON pages(body_sha1);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL, site TEXT, province TEXT,
+    title TEXT, sapo TEXT, body TEXT, authors TEXT,
+    published_at TEXT, modified_at TEXT, published_raw TEXT, modified_raw TEXT,
+    category TEXT, tags TEXT, language TEXT, extractor TEXT,
+    content_hash TEXT, story_id INTEGER, duplicate_of INTEGER,
+    first_seen TEXT, last_seen TEXT, fetched_at TEXT, page_id INTEGER
+);
+CREATE INDEX articles_content_hash ON articles(content_hash);
+CREATE INDEX articles_story ON articles(story_id);
+CREATE INDEX articles_site_published ON articles(site, published_at);
+CREATE TABLE article_versions (
+    id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id),
+    title TEXT, sapo TEXT, body TEXT, content_hash TEXT,
+    fetched_at TEXT, replaced_at TEXT NOT NULL
+);
+CREATE INDEX article_versions_article ON article_versions(article_id);
+CREATE TABLE images (
+    article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
+    src TEXT, caption TEXT, PRIMARY KEY (article_id, position)
+);
+CREATE TABLE related_links (
+    article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
+    url TEXT, title TEXT, PRIMARY KEY (article_id, position)
+);
+CREATE TABLE failures (
+    id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, reason TEXT NOT NULL,
+    detail TEXT, fetched_at TEXT NOT NULL, run_id INTEGER
+);
+CREATE INDEX failures_site ON failures(site, reason);
+-- every URL spelling seen for an article (canonical form of each) → the article
+CREATE TABLE url_aliases (
+    url TEXT PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id)
+) WITHOUT ROWID;
+-- near-duplicate machinery (archive.dedup): MinHash signature and LSH band keys per article
+CREATE TABLE minhashes (article_id INTEGER PRIMARY KEY, signature BLOB NOT NULL);
+CREATE TABLE lsh_buckets (
+    bucket INTEGER NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (bucket, article_id)
+) WITHOUT ROWID;
+-- how many articles of a site carry a line: lines common on one site are boilerplate
+CREATE TABLE common_lines (
+    site TEXT NOT NULL, line INTEGER NOT NULL, articles INTEGER NOT NULL,
+    PRIMARY KEY (site, line)
+) WITHOUT ROWID;
+"""
+
+
+def _search_migration(conn: sqlite3.Connection) -> None:
+    from archive import search  # imported late: the search module builds on this schema
+    for statement in _statements(search.MIGRATION_SQL):
+        conn.execute(statement)
+
+
+Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
+MIGRATIONS: list[Migration] = [
+    (1, "core schema", CORE_SCHEMA),
+    (2, "full-text search (archive.search)", _search_migration),
+]
+
+
+class MigrationError(Exception):
+    """A migration failed; the database is left at the previous number."""
+
+
+def search_available() -> bool:
+    try:
+        from archive import search
+    except ImportError:
+        return False
+    return hasattr(search, "MIGRATION_SQL")
+
+
+def applied(conn: sqlite3.Connection) -> set[int]:
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
+                 "(number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    return {row[0] for row in conn.execute("SELECT number FROM _migrations")}
+
+
+def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[int]:
+    """Apply every migration not yet recorded, in order; return the numbers applied now."""
+    done, now = applied(conn), []
+    conn.commit()
+    for number, name, apply in migrations or MIGRATIONS:
+        if number in done:
+            continue
+        if apply is _search_migration and not search_available():
+            break  # later numbers wait until the search module exists
+        try:
+            conn.execute("BEGIN")
+            if isinstance(apply, str):
+                for statement in _statements(apply):
+                    conn.execute(statement)
+            else:
+                apply(conn)
+            conn.execute("INSERT INTO _migrations VALUES (?, ?, ?)",
+                         (number, name, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            conn.commit()
+        except sqlite3.Error as e:
+            conn.rollback()
+            raise MigrationError(f"migration {number} ({name}) failed: {e}") from e
+        now.append(number)
+    return now
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into complete statements (so they run inside one transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--") and not buf.strip():
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,473 @@
+"""The archive: one SQLite file (WAL) that never loses or doubles an article.
+
+`Archive` owns the database. Pages are kept raw (zlib) for reprocessing; articles are
+deduplicated in order by canonical URL (`archive.urls`), exact content hash, and near-duplicate
+MinHash/LSH signatures (`archive.dedup`) whose buckets live in SQLite, so a check is a few
+indexed lookups at any archive size and survives restarts.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+from archive import dedup
+from archive.migrations import applied, migrate, search_available
+from archive.urls import BadURL, article_canonical, canonical_url
+from pipelines.text import clean_lines, content_key, fold_spaces, nfc
+
+# Response headers worth keeping with a raw page (caching, type, language, redirects).
+KEPT_HEADERS = ("content-type", "content-language", "last-modified", "etag", "date",
+                "location", "cache-control", "x-cache", "server")
+BOILERPLATE_ARTICLES = 3   # a line already on this many articles of a site is its boilerplate
+COMPLETENESS_FIELDS = ("title", "sapo", "body", "authors", "published_at", "category",
+                       "tags", "images")
+STATUSES = ("new", "updated", "unchanged", "duplicate")
+
+
+class ArchiveError(Exception):
+    """Something the archive cannot do with the input it was given."""
+
+
+class BadArticle(ArchiveError):
+    """An article dict without the fields an archive row needs (a URL, a title or body)."""
+
+
+class UnknownPage(ArchiveError):
+    """No stored page with that id."""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _default_aliases() -> dict[str, str]:
+    try:
+        from crawler.sites import host_aliases
+        return host_aliases()
+    except Exception:  # the registry is optional: without it only www./m./amp. are folded
+        return {}
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (the archive opens its own transactions), WAL, search functions."""
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=60)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MB
+    conn.execute("PRAGMA temp_store = MEMORY")
+    if search_available():
+        from archive import search
+        search.register_functions(conn)
+    return conn
+
+
+class Archive:
+    """One archive file. Not thread-safe: one writer per process (SQLite allows one at a time)."""
+
+    def __init__(self, path: str | Path, *, aliases: dict[str, str] | None = None):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise ArchiveError(f"{self.path} is a directory, not an archive file")
+        self.conn = connect(self.path)
+        if 2 in applied(self.conn) and not search_available():
+            raise ArchiveError(f"{self.path} has a search index but archive.search cannot be imported")
+        migrate(self.conn)
+        self.db = sqlite_utils.Database(self.conn)
+        self.aliases = _default_aliases() if aliases is None else aliases
+        self._depth = 0
+        self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One atomic unit: its own transaction, or a savepoint inside `batch()`."""
+        if self._depth:
+            self.conn.execute("SAVEPOINT unit")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK TO unit")
+                self.conn.execute("RELEASE unit")
+                raise
+            self.conn.execute("RELEASE unit")
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator["Archive"]:
+        """Group many writes into one transaction (bulk loads); each write stays atomic."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        finally:
+            self._depth = 0
+            self.conn.execute("COMMIT")  # what was stored before an error is kept
+
+    # -- sites and runs -------------------------------------------------------------------
+    def register_sites(self, sites: Iterable) -> None:
+        rows = []
+        for s in sites:
+            rows.append({
+                "slug": s.slug, "name": s.name, "province": s.province,
+                "province_before": s.province_before,
+                "domains": json.dumps(list(s.domains)), "old_domains": json.dumps(list(s.old_domains)),
+                "cms": getattr(s, "cms", None), "national": int(bool(getattr(s, "national", False))),
+                "verified": int(bool(getattr(s, "verified", False))),
+            })
+            for host in s.old_domains:
+                self.aliases.setdefault(host, s.domains[0])
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT INTO sites VALUES (:slug, :name, :province, :province_before, :domains,"
+                " :old_domains, :cms, :national, :verified) ON CONFLICT(slug) DO UPDATE SET"
+                " name=excluded.name, province=excluded.province,"
+                " province_before=excluded.province_before, domains=excluded.domains,"
+                " old_domains=excluded.old_domains, cms=excluded.cms,"
+                " national=excluded.national, verified=excluded.verified", rows)
+
+    def start_run(self, sites: list[str], *, refresh: bool = False) -> int:
+        started = now_iso()
+        with self._transaction():
+            cur = self.conn.execute("INSERT INTO runs (started, sites, refresh) VALUES (?, ?, ?)",
+                                    (started, json.dumps(list(sites)), int(refresh)))
+            run_id = cur.lastrowid
+            self.conn.executemany("INSERT INTO crawl_runs (run_id, site, started) VALUES (?, ?, ?)",
+                                  [(run_id, s, started) for s in sites])
+        return run_id
+
+    def finish_run(self, run_id: int, summary: dict[str, dict]) -> None:
+        """Close a run. Counters the archive saw itself are kept; `summary` values override them."""
+        finished = now_iso()
+        seen = self._runs.pop(run_id, {})
+        with self._transaction():
+            if not self.conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+                raise ArchiveError(f"no run {run_id}")
+            self.conn.execute("UPDATE runs SET finished = ? WHERE id = ?", (finished, run_id))
+            for site in sorted(set(seen) | set(summary or {})):
+                counts = seen.get(site, Counter())
+                stored = counts["new"] + counts["updated"]
+                completeness = {f: round(counts[f"has_{f}"] / stored, 3) for f in COMPLETENESS_FIELDS} if stored else {}
+                row = {"fetched": counts["fetched"], "new": counts["new"],
+                       "updated": counts["updated"], "unchanged": counts["unchanged"],
+                       "duplicates": counts["duplicate"], "failed": counts["failed"],
+                       "completeness": completeness}
+                row.update((summary or {}).get(site, {}))
+                row = {k: row.get(k) for k in ("fetched", "new", "updated", "unchanged",
+                                               "duplicates", "failed", "completeness")}
+                row["completeness"] = json.dumps(row["completeness"] or {}, ensure_ascii=False)
+                self.conn.execute(
+                    "INSERT INTO crawl_runs (run_id, site, started, finished, fetched, new, updated,"
+                    " unchanged, duplicates, failed, completeness)"
+                    " VALUES (:run, :site, (SELECT started FROM runs WHERE id = :run), :finished,"
+                    " :fetched, :new, :updated, :unchanged, :duplicates, :failed, :completeness)"
+                    " ON CONFLICT(run_id, site) DO UPDATE SET finished=excluded.finished,"
+                    " fetched=excluded.fetched, new=excluded.new, updated=excluded.updated,"
+                    " unchanged=excluded.unchanged, duplicates=excluded.duplicates,"
+                    " failed=excluded.failed, completeness=excluded.completeness",
+                    {"run": run_id, "site": site, "finished": finished, **row})
+
+    # -- raw pages and failures -----------------------------------------------------------
+    def record_page(self, *, url: str, final_url: str | None, status: int | None, headers: dict,
+                    body: bytes | None, fetched_at: str, site: str, run_id: int | None = None,
+                    failure: str | None = None) -> int:
+        """Keep one fetch. The body is stored zlib-compressed, once per distinct content."""
+        kept = {}
+        for key, value in (headers or {}).items():
+            key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+            if key.lower() in KEPT_HEADERS:
+                if isinstance(value, (list, tuple)):
+                    value = value[0] if value else ""
+                kept[key.lower()] = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        if body is not None and not isinstance(body, (bytes, bytearray)):
+            raise ArchiveError(f"page body must be bytes, not {type(body).__name__}")
+        sha1 = hashlib.sha1(body).hexdigest() if body is not None else None
+        with self._transaction():
+            stored = sha1 and self.conn.execute(
+                "SELECT 1 FROM pages WHERE body_sha1 = ? AND body IS NOT NULL LIMIT 1", (sha1,)).fetchone()
+            blob = zlib.compress(bytes(body), 6) if body is not None and not stored else None
+            if failure is None and status is not None and status >= 400:
+                failure = f"http {status}"
+            cur = self.conn.execute(
+                "INSERT INTO pages (url, final_url, status, headers, fetched_at, site, run_id,"
+                " body, body_sha1, body_size, failure) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (url, final_url or url, status, json.dumps(kept, ensure_ascii=False), fetched_at,
+                 site, run_id, blob, sha1, len(body) if body is not None else None, failure))
+        if run_id is not None:
+            self._runs[run_id][site]["fetched"] += 1
+        return cur.lastrowid
+
+    def page_body(self, page_id: int) -> bytes | None:
+        """The raw bytes of a stored page (None when the fetch had no body)."""
+        row = self.conn.execute("SELECT body, body_sha1 FROM pages WHERE id = ?", (page_id,)).fetchone()
+        if row is None:
+            raise UnknownPage(f"no page {page_id}")
+        blob, sha1 = row
+        if blob is None and sha1:
+            blob = self.conn.execute("SELECT body FROM pages WHERE body_sha1 = ? AND body IS NOT NULL"
+                                     " LIMIT 1", (sha1,)).fetchone()[0]
+        return zlib.decompress(blob) if blob is not None else None
+
+    def record_failure(self, *, url: str, reason: str, site: str, run_id: int | None = None,
+                       detail: str = "", fetched_at: str | None = None) -> int:
+        if not reason:
+            raise ArchiveError("a failure needs a reason")
+        with self._transaction():
+            cur = self.conn.execute(
+                "INSERT INTO failures (url, site, reason, detail, fetched_at, run_id) VALUES (?,?,?,?,?,?)",
+                (url, site, reason, detail or "", fetched_at or now_iso(), run_id))
+        if run_id is not None:
+            self._runs[run_id][site]["failed"] += 1
+        return cur.lastrowid
+
+    # -- articles -----------------------------------------------------------------------
+    def is_archived(self, url: str) -> bool:
+        """Whether an article is stored under this URL or any spelling of it."""
+        try:
+            key = canonical_url(url, self.aliases)
+        except BadURL:
+            return False
+        return self.conn.execute("SELECT 1 FROM url_aliases WHERE url = ?", (key,)).fetchone() is not None
+
+    def store_article(self, article: dict, *, page_id: int | None = None,
+                      run_id: int | None = None) -> str:
+        """Store one extracted article; return "new", "updated", "unchanged" or "duplicate".
+
+        - a known URL (any spelling) with the same text: only last_seen moves → "unchanged";
+          with changed text: updated in place, the old text kept in article_versions → "updated";
+        - the same text already stored under another URL of the same site: that URL becomes an
+          alias of the stored article, no new row → "duplicate";
+        - the same or nearly the same story elsewhere: a new row joined to the story
+          (story_id, duplicate_of = the earliest copy) → "duplicate";
+        - otherwise a new row, its own story → "new".
+        """
+        row = _article_row(article, self.aliases)
+        row["page_id"] = page_id
+        with self._transaction():
+            existing = self._find(row["_variants"])
+            if existing is not None:
+                status = self._recrawl(existing, row)
+            else:
+                status = self._insert(row)
+        if run_id is not None:
+            counts = self._runs[run_id][row["site"] or ""]
+            counts[status] += 1
+            if status in ("new", "updated"):
+                for field in COMPLETENESS_FIELDS:
+                    counts[f"has_{field}"] += bool(article.get(field))
+        return status
+
+    def _find(self, variants: list[str]) -> int | None:
+        marks = ",".join("?" * len(variants))
+        hit = self.conn.execute(f"SELECT article_id FROM url_aliases WHERE url IN ({marks}) LIMIT 1",
+                                variants).fetchone()
+        return hit[0] if hit else None
+
+    def _alias(self, variants: list[str], article_id: int) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO url_aliases (url, article_id) VALUES (?, ?)",
+                              [(v, article_id) for v in variants])
+
+    def _recrawl(self, article_id: int, row: dict) -> str:
+        old = self.conn.execute(
+            "SELECT title, sapo, body, content_hash, fetched_at, site FROM articles WHERE id = ?",
+            (article_id,)).fetchone()
+        self._alias(row["_variants"], article_id)
+        seen = row["fetched_at"]
+        if (content_key(old[0]), content_key(old[1]), old[3]) == (
+                content_key(row["title"]), content_key(row["sapo"]), row["content_hash"]):
+            self.conn.execute("UPDATE articles SET last_seen = max(coalesce(last_seen, ''), ?)"
+                              " WHERE id = ?", (seen, article_id))
+            return "unchanged"
+        self.conn.execute(
+            "INSERT INTO article_versions (article_id, title, sapo, body, content_hash, fetched_at,"
+            " replaced_at) VALUES (?,?,?,?,?,?,?)", (article_id, *old[:5], seen))
+        fields = [k for k in row if not k.startswith("_") and k not in ("canonical_url", "first_seen")]
+        self.conn.execute(f"UPDATE articles SET {', '.join(f'{k} = :{k}' for k in fields)} WHERE id = :id",
+                          {**{k: row[k] for k in fields}, "id": article_id})
+        self._replace_children(article_id, row)
+        self._forget_signature(article_id)
+        sig = self._signature(row, count_lines=False)
+        if sig is not None:
+            self._keep_signature(article_id, sig)
+        return "updated"
+
+    def _insert(self, row: dict) -> str:
+        story, earliest = None, None
+        if len(row["_key"]) >= dedup.MIN_EXACT_KEY:
+            for other, site in self.conn.execute(
+                    "SELECT id, site FROM articles WHERE content_hash = ? ORDER BY id LIMIT 20",
+                    (row["content_hash"],)):
+                if site == row["site"]:  # same text, same site: another URL of the same article
+                    self._alias(row["_variants"], other)
+                    self.conn.execute("UPDATE articles SET last_seen = max(coalesce(last_seen, ''), ?)"
+                                      " WHERE id = ?", (row["fetched_at"], other))
+                    return "duplicate"
+                story = story or other
+        sig = self._signature(row, count_lines=True)
+        if story is None and sig is not None:
+            story = self._near_duplicate(sig)
+        if story is not None:
+            story, earliest, earliest_published = self.conn.execute(
+                "SELECT a.story_id, e.id, e.published_at FROM articles a JOIN articles e"
+                " ON e.story_id = a.story_id AND e.duplicate_of IS NULL WHERE a.id = ?",
+                (story,)).fetchone()
+        fields = [k for k in row if not k.startswith("_")]
+        cur = self.conn.execute(
+            f"INSERT INTO articles ({', '.join(fields)}) VALUES ({', '.join(':' + k for k in fields)})",
+            {k: row[k] for k in fields})
+        article_id = cur.lastrowid
+        if story is None:
+            self.conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
+        elif row["published_at"] and earliest_published and row["published_at"] < earliest_published:
+            # the newcomer was published first: it becomes the copy the others duplicate
+            self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE story_id = ?"
+                              " OR id = ?", (story, article_id, story, article_id))
+            self.conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (article_id,))
+        else:
+            self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE id = ?",
+                              (story, earliest, article_id))
+        self._alias(row["_variants"], article_id)
+        self._replace_children(article_id, row, fresh=True)
+        if sig is not None:
+            self._keep_signature(article_id, sig)
+        return "new" if story is None else "duplicate"
+
+    def _replace_children(self, article_id: int, row: dict, fresh: bool = False) -> None:
+        if not fresh:
+            self.conn.execute("DELETE FROM images WHERE article_id = ?", (article_id,))
+            self.conn.execute("DELETE FROM related_links WHERE article_id = ?", (article_id,))
+        if row["_images"]:
+            self.conn.executemany("INSERT INTO images VALUES (?, ?, ?, ?)",
+                                  [(article_id, i, *img) for i, img in enumerate(row["_images"])])
+        if row["_related"]:
+            self.conn.executemany("INSERT INTO related_links VALUES (?, ?, ?, ?)",
+                                  [(article_id, i, *rel) for i, rel in enumerate(row["_related"])])
+
+    # -- near duplicates ------------------------------------------------------------------
+    def _signature(self, row: dict, count_lines: bool):
+        """MinHash of the story lines, leaving out lines that are boilerplate on this site."""
+        lines = dedup.story_lines(row["sapo"], row["body"])
+        keys = [dedup.line_key(line) for line in lines]
+        site = row["site"] or ""
+        if keys:
+            marks = ",".join("?" * len(keys))
+            common = {k for (k,) in self.conn.execute(
+                f"SELECT line FROM common_lines WHERE site = ? AND articles >= ? AND line IN ({marks})",
+                (site, BOILERPLATE_ARTICLES, *keys))}
+            if count_lines:
+                self.conn.executemany(
+                    "INSERT INTO common_lines VALUES (?, ?, 1)"
+                    " ON CONFLICT(site, line) DO UPDATE SET articles = articles + 1",
+                    [(site, k) for k in set(keys)])
+            lines = [line for line, k in zip(lines, keys) if k not in common]
+        return dedup.signature(dedup.shingles(lines))
+
+    def _near_duplicate(self, sig) -> int | None:
+        """The stored article most like `sig` (estimated Jaccard ≥ dedup.SIMILAR), if any."""
+        keys = dedup.band_keys(sig)
+        hits = Counter(aid for (aid,) in self.conn.execute(
+            f"SELECT article_id FROM lsh_buckets WHERE bucket IN ({','.join('?' * len(keys))})", keys))
+        if not hits:
+            return None
+        candidates = [aid for aid, _ in hits.most_common(32)]
+        best, best_score = None, dedup.SIMILAR
+        for aid, blob in self.conn.execute(
+                f"SELECT article_id, signature FROM minhashes WHERE article_id IN"
+                f" ({','.join('?' * len(candidates))})", candidates):
+            score = dedup.similarity(sig, dedup.sig_from_blob(blob))
+            if score >= best_score and (best is None or score > best_score or aid < best):
+                best, best_score = aid, score
+        return best
+
+    def _keep_signature(self, article_id: int, sig) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO minhashes VALUES (?, ?)", (article_id, dedup.sig_to_blob(sig)))
+        self.conn.executemany("INSERT OR IGNORE INTO lsh_buckets VALUES (?, ?)",
+                              [(k, article_id) for k in dedup.band_keys(sig)])
+
+    def _forget_signature(self, article_id: int) -> None:
+        old = self.conn.execute("SELECT signature FROM minhashes WHERE article_id = ?", (article_id,)).fetchone()
+        if old:
+            self.conn.executemany("DELETE FROM lsh_buckets WHERE bucket = ? AND article_id = ?",
+                                  [(k, article_id) for k in dedup.band_keys(dedup.sig_from_blob(old[0]))])
+            self.conn.execute("DELETE FROM minhashes WHERE article_id = ?", (article_id,))
+
+    # -- reading ------------------------------------------------------------------------
+    def stats(self) -> list[dict]:
+        """Per site: articles, duplicates, versions, pages, failures, last crawl."""
+        out: dict[str, dict] = defaultdict(lambda: {"articles": 0, "duplicates": 0, "pages": 0,
+                                                     "failures": 0, "last_crawl": None})
+        for site, n, dups, last in self.conn.execute(
+                "SELECT site, count(*), count(duplicate_of), max(last_seen) FROM articles GROUP BY site"):
+            out[site or ""].update(articles=n, duplicates=dups, last_crawl=last)
+        for site, n, last in self.conn.execute("SELECT site, count(*), max(fetched_at) FROM pages GROUP BY site"):
+            entry = out[site or ""]
+            entry["pages"] = n
+            entry["last_crawl"] = max(filter(None, (entry["last_crawl"], last)), default=None)
+        for site, n in self.conn.execute("SELECT site, count(*) FROM failures GROUP BY site"):
+            out[site or ""]["failures"] = n
+        return [{"site": site, **values} for site, values in sorted(out.items())]
+
+
+def _article_row(article: dict, aliases: dict[str, str]) -> dict:
+    """The `articles` row for an article dict (NFC text, JSON lists) plus private `_` keys."""
+    url = (article.get("url") or "").strip()
+    if not url:
+        raise BadArticle("article has no url")
+    try:
+        canonical = article_canonical(url, article.get("canonical_url"), aliases)
+        variants = list(dict.fromkeys([canonical, canonical_url(url, aliases)]))
+    except BadURL as e:
+        raise BadArticle(f"article url: {e}") from None
+    title, sapo, body = fold_spaces(article.get("title")), fold_spaces(article.get("sapo")), clean_lines(article.get("body"))
+    if not title and not body:
+        raise BadArticle(f"article {url} has neither title nor body")
+    key = content_key(body) or content_key(f"{title}\n{sapo}")
+    seen = article.get("fetched_at") or now_iso()
+    images = [(nfc(i.get("src")) or None, fold_spaces(i.get("caption")) or None)
+              for i in article.get("images") or [] if isinstance(i, dict)]
+    related = [(nfc(r.get("url")) or None, fold_spaces(r.get("title")) or None)
+               for r in article.get("related") or [] if isinstance(r, dict)]
+    return {
+        "canonical_url": canonical, "url": url, "site": article.get("site"),
+        "province": article.get("province"), "title": title, "sapo": sapo, "body": body,
+        "authors": json.dumps([fold_spaces(a) for a in article.get("authors") or []], ensure_ascii=False),
+        "published_at": article.get("published_at"), "modified_at": article.get("modified_at"),
+        "published_raw": article.get("published_raw"), "modified_raw": article.get("modified_raw"),
+        "category": fold_spaces(article.get("category")) or None,
+        "tags": json.dumps([fold_spaces(t) for t in article.get("tags") or []], ensure_ascii=False),
+        "language": article.get("language"), "extractor": article.get("extractor"),
+        "content_hash": hashlib.sha1(key.encode("utf-8")).hexdigest() if key else None,
+        "first_seen": seen, "last_seen": seen, "fetched_at": seen,
+        "_variants": variants, "_key": key, "_images": images, "_related": related,
+    }
