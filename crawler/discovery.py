@@ -1,0 +1,357 @@
+"""Finding article URLs: feeds, sitemaps, robots.txt, section pages, and URL shapes.
+
+Pure functions over bytes/str (lxml for parsing, no Scrapy), so the spider, the CLI and the
+tests share them. Every returned URL is absolute, NFC, without a fragment, de-duplicated in
+first-seen order. Input that is not what it claims to be (an HTML error page served as a
+feed, a truncated gzip) raises ``DiscoveryError`` with the reason instead of yielding nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import lxml.etree
+import lxml.html
+
+from crawler.sites import Site, bare_host, site_for_url
+from pipelines.text import nfc
+
+# A sitemap may be up to 50 MB uncompressed (sitemaps.org); allow some slack, refuse bombs.
+MAX_SITEMAP_BYTES = 100 * 1024 * 1024
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "viber:", "zalo:", "#")
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
+                         "application/feed+json", "application/json+feed"})
+
+
+class DiscoveryError(ValueError):
+    """A body that should be a feed or sitemap is not one."""
+
+
+# ---------------------------------------------------------------- shared helpers
+
+def _clean_url(href: str | None, base: str) -> str | None:
+    """Absolute http(s) URL without fragment, or None for anything else."""
+    if not href:
+        return None
+    href = nfc(href).strip().replace("\n", "").replace("\r", "").replace("\t", "")
+    if not href or href.lower().startswith(_SKIP_SCHEMES):
+        return None
+    url = urljoin(base, href)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def _unique(urls) -> list[str]:
+    return list(dict.fromkeys(u for u in urls if u))
+
+
+def _local(tag) -> str:
+    return lxml.etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+
+
+def _xml_root(body: bytes | str, what: str):
+    """Parse a feed/sitemap leniently: BOMs, leading blank lines, stray entities, broken tails."""
+    if isinstance(body, bytes):
+        if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            body = body.decode("utf-16")
+        else:
+            body = body.removeprefix(codecs.BOM_UTF8).lstrip()
+    if isinstance(body, str):
+        # lxml refuses str input that carries an encoding declaration
+        body = re.sub(r"^\s*<\?xml[^>]*\?>", "", body.lstrip("\ufeff")).strip().encode("utf-8")
+        parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
+                                      encoding="utf-8", huge_tree=True)
+    else:
+        parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
+                                      huge_tree=True)
+    if not body:
+        raise DiscoveryError(f"empty {what}")
+    try:
+        root = lxml.etree.fromstring(body, parser)
+    except lxml.etree.XMLSyntaxError as e:
+        raise DiscoveryError(f"{what} is not XML: {e}") from None
+    if root is None:
+        raise DiscoveryError(f"{what} is not XML: {body[:60]!r}")
+    return root
+
+
+def _text(el) -> str:
+    return "".join(el.itertext()).strip() if el is not None else ""
+
+
+# ---------------------------------------------------------------- feeds
+
+def parse_feed(body: bytes | str, base_url: str) -> list[str]:
+    """Article links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in feed order.
+
+    RSS items use <link>, or a permalink <guid> when <link> is missing; Atom entries use their
+    alternate <link href>. Relative links resolve against ``base_url``.
+    """
+    root = _xml_root(body, "feed")
+    kind = _local(root.tag)
+    if kind not in ("rss", "rdf", "feed", "channel"):
+        raise DiscoveryError(f"not a feed: root element <{kind}>")
+    links = []
+    for item in root.iter():
+        name = _local(item.tag)
+        if name == "item":
+            links.append(_rss_item_link(item))
+        elif name == "entry":
+            links.append(_atom_entry_link(item))
+    return _unique(_clean_url(link, base_url) for link in links)
+
+
+def _rss_item_link(item) -> str | None:
+    children = [c for c in item if isinstance(c.tag, str)]
+    for child in children:
+        if _local(child.tag) == "link":
+            # RSS <link>text</link>; Atom-style <atom:link href> inside RSS also occurs
+            link = _text(child) or child.get("href")
+            if link:
+                return link
+    for child in children:
+        if _local(child.tag) == "guid" and child.get("isPermaLink", "true").lower() != "false":
+            return _text(child)
+    # RSS 1.0 items name their URL in rdf:about
+    return item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
+
+
+def _atom_entry_link(entry) -> str | None:
+    links = [c for c in entry if _local(c.tag) == "link"]
+    for link in links:
+        if link.get("rel", "alternate") == "alternate" and link.get("type", "text/html") in ("text/html", ""):
+            return link.get("href")
+    return links[0].get("href") if links else None
+
+
+# ---------------------------------------------------------------- sitemaps
+
+def _gunzip(body: bytes) -> bytes:
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, MAX_SITEMAP_BYTES)
+    except zlib.error as e:
+        raise DiscoveryError(f"sitemap gzip is corrupt: {e}") from None
+    if inflater.unconsumed_tail:
+        raise DiscoveryError(f"sitemap is larger than {MAX_SITEMAP_BYTES} bytes uncompressed")
+    if not inflater.eof:
+        raise DiscoveryError("sitemap gzip is truncated")
+    return data
+
+
+def parse_sitemap(body: bytes | str, base_url: str) -> tuple[list[str], list[str]]:
+    """(child sitemaps, page URLs) of a sitemap index, urlset or Google news sitemap.
+
+    Gzip bodies are inflated. Only each <sitemap>/<url> entry's own <loc> counts (not image or
+    video <loc>s nested inside it). A plain-text sitemap (one URL a line) is accepted too.
+    """
+    if isinstance(body, bytes) and body[:2] == b"\x1f\x8b":
+        body = _gunzip(body)
+    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if not raw.lstrip("\ufeff \r\n\t").startswith("<"):
+        lines = [line.strip() for line in raw.lstrip("\ufeff").splitlines() if line.strip()]
+        if lines and all(re.match(r"https?://\S+$", line) for line in lines):
+            return [], _unique(_clean_url(line, base_url) for line in lines)
+        raise DiscoveryError(f"not a sitemap: {raw[:60]!r}")
+    root = _xml_root(body, "sitemap")
+    kind = _local(root.tag)
+    if kind not in ("sitemapindex", "urlset"):
+        raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+    children, pages = [], []
+    for entry in root:
+        name = _local(entry.tag)
+        if name not in ("sitemap", "url"):
+            continue
+        loc = next((_text(c) for c in entry if _local(c.tag) == "loc"), None)
+        (children if name == "sitemap" else pages).append(_clean_url(loc, base_url))
+    return _unique(children), _unique(pages)
+
+
+def sitemaps_from_robots(text: str | bytes, base_url: str) -> list[str]:
+    """URLs of the ``Sitemap:`` lines of a robots.txt (any case, comments ignored)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    found = []
+    for line in text.lstrip("\ufeff").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "sitemap":
+            value = re.split(r"\s#", value, maxsplit=1)[0].strip()
+            found.append(_clean_url(value, base_url))
+    return _unique(found)
+
+
+# ---------------------------------------------------------------- HTML pages
+
+def _html_root(html: bytes | str):
+    """lxml root of an HTML page, decoded as UTF-8 unless it clearly declares another charset."""
+    if isinstance(html, bytes):
+        html = _decode_html(html)
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html.lstrip("\ufeff"))
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+
+
+def _decode_html(body: bytes) -> str:
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", "replace")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", "replace")
+    declared = _CHARSET.search(body[:4096])
+    if declared:
+        name = declared.group(1).decode("ascii").lower()
+        try:
+            if codecs.lookup(name).name != "utf-8":
+                return body.decode(name, "replace")
+        except LookupError:
+            pass
+    return body.decode("utf-8", "replace")
+
+
+def _page_base(root, base_url: str) -> str:
+    base = root.xpath("//base/@href")
+    return urljoin(base_url, base[0].strip()) if base and base[0].strip() else base_url
+
+
+def feeds_from_html(html: bytes | str, base_url: str) -> list[str]:
+    """Feeds a page advertises with <link rel="alternate" type="application/rss+xml|atom+xml">."""
+    root = _html_root(html)
+    if root is None:
+        return []
+    base = _page_base(root, base_url)
+    found = []
+    for link in root.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rels and kind in _FEED_TYPES:
+            found.append(_clean_url(link.get("href"), base))
+    return _unique(found)
+
+
+def links_from_page(html: bytes | str, base_url: str, *, same_site: bool = False) -> list[str]:
+    """Absolute <a href> links of a page in document order, de-duplicated, fragments dropped.
+
+    With ``same_site`` only links to the page's own site are kept: the same host, any
+    www./m./amp. form of it, or another domain the registry gives the same site.
+    """
+    root = _html_root(html)
+    if root is None:
+        return []
+    base = _page_base(root, base_url)
+    links = _unique(_clean_url(a.get("href"), base) for a in root.iter("a"))
+    if same_site:
+        home = _site_key(base_url)
+        links = [url for url in links if _site_key(url) == home]
+    return links
+
+
+def _site_key(url: str) -> str:
+    site = site_for_url(url)
+    return site.slug if site else bare_host(urlsplit(url).hostname or "")
+
+
+# ---------------------------------------------------------------- article URLs
+
+# Path segments that name a listing, not an article (tags, authors, topics, media hubs, search).
+_LISTING_SEGMENTS = frozenset("""
+    tag tags tu-khoa tukhoa keyword keywords chu-de chude topic topics su-kien-noi-bat event events
+    collection tac-gia author authors user profile search tim-kiem timkiem video videos clip clips
+    podcast podcasts photo photos gallery rss feed feeds static assets images image media login
+    dang-nhap dang-ky register lien-he contact gioi-thieu about epaper e-paper bao-in page trang
+    category chuyen-muc danh-muc amp-stories print in-bai
+""".split())
+_STATIC_EXTENSIONS = frozenset("""
+    jpg jpeg png gif webp svg ico bmp avif css js json xml rss atom txt pdf doc docx xls xlsx ppt
+    pptx zip rar gz mp3 mp4 m4a wav webm ogg mov avi flv woff woff2 ttf eot apk exe
+""".split())
+# Page suffixes used by Vietnamese news CMSs; .chn cafef, .tpo tienphong, .vov vov,
+# .bbg baobacninhtv, .ldo laodong, .vnp vietnamplus (older).
+_PAGE_EXTENSIONS = r"(?:html?|chn|tpo|vov|bbg|ldo|vnp|aspx|php)"
+_LISTING_LAST = re.compile(
+    r"(?:^|-)(?:tag|tags|event|topic|chu-de)-?\d*(?:\.[a-z]+)?$"   # …-tag123.html, -event456.html
+    r"|(?:^|-)(?:page|p|trang)-?\d{1,3}(?:\.[a-z]+)?$"             # pagination: -p2, -page3, trang-4
+    r"|-e\d{2,5}\.htm$"                                                     # tuoitre event pages
+    r"|^(?:index|default|home|trang-chu)\.[a-z]+$"
+)
+_ARTICLE_SHAPES = [
+    # CMS id suffixes: -post123.html, -postid123.bbg, -a123.html, -ar123.html, -d123.html, -i123
+    re.compile(rf"-(?:post|postid|ar|a|d|i)\d{{3,}}(?:\.{_PAGE_EXTENSIONS})?/?$"),
+    # slug + numeric id: -1234567.html, 15–18-digit VCCorp/dantri ids, .chn/.tpo/.vov/.ldo
+    re.compile(rf"[a-z0-9]-\d{{5,18}}\.{_PAGE_EXTENSIONS}$"),
+    # slug + id without suffix (qdnd, baolaichau): long slug required below
+    re.compile(r"[a-z0-9]-\d{5,18}/?$"),
+]
+_DATE_FOLDER = re.compile(r"/(?:20\d{2}/\d{1,2}(?:/\d{1,2})?|20\d{2}(?:0[1-9]|1[0-2])(?:\d{2})?)/[a-z0-9-]+")
+_SLUG_WORDS = 4
+
+
+def _slug_words(segment: str) -> int:
+    stem = re.sub(rf"\.{_PAGE_EXTENSIONS}$", "", segment)
+    return len([w for w in stem.split("-") if w])
+
+
+def _is_listing(path: str, query: str) -> bool:
+    segments = [s for s in path.lower().split("/") if s]
+    if not segments:
+        return True
+    last = segments[-1]
+    ext = last.rsplit(".", 1)[1] if "." in last else ""
+    if ext in _STATIC_EXTENSIONS:
+        return True
+    if any(s in _LISTING_SEGMENTS for s in segments[:-1]) or last.split(".")[0] in _LISTING_SEGMENTS:
+        return True
+    if _LISTING_LAST.search(last) and not re.search(r"-(?:post|postid|ar|a|d)\d{3,}", last):
+        return True
+    if re.search(r"(?:^|&)(?:q|keyword|keywords|query|s|page|trang)=", query.lower()):
+        return True
+    return False
+
+
+def looks_like_article_url(url: str) -> bool:
+    """URL-shape heuristic for Vietnamese news sites when no site pattern is known."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    path = parts.path
+    if _is_listing(path, parts.query):
+        return False
+    lower = path.lower().rstrip("/") + ("/" if path.endswith("/") else "")
+    last = [s for s in lower.split("/") if s][-1]
+    if _ARTICLE_SHAPES[0].search(lower) or _ARTICLE_SHAPES[1].search(lower):
+        return _slug_words(last) >= 2
+    if _ARTICLE_SHAPES[2].search(lower):
+        return _slug_words(last) >= _SLUG_WORDS
+    # A title slug alone (/mot-tieu-de-dai.htm) is no evidence: VCCorp sections look the same
+    # (dantri /noi-vu/sap-xep-cac-don-vi-hanh-chinh.htm), so only a date folder makes it one.
+    return bool(_DATE_FOLDER.search(lower)) and _slug_words(last) >= _SLUG_WORDS
+
+
+def is_article_url(url: str, site: Site | None) -> bool:
+    """Whether ``url`` is an article page: by the site's pattern, or by URL shape without one.
+
+    A URL on another host than the site's is not that site's article. Listing, tag, author,
+    search, pagination and static-file URLs are rejected even where a loose pattern matches.
+    """
+    if site is None or not site.article_pattern:
+        if site is not None and bare_host(urlsplit(url).hostname or "") not in site.domains + site.old_domains:
+            return False
+        return looks_like_article_url(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    if bare_host(parts.hostname or "") not in site.domains + site.old_domains:
+        return False
+    if _is_listing(parts.path, parts.query):
+        return False
+    return re.search(site.article_pattern, parts.path) is not None
