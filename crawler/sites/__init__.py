@@ -19,7 +19,8 @@ from pipelines.text import nfc
 SITES_TOML = Path(__file__).with_name("sites.toml")
 
 CMS_FAMILIES = frozenset({"cms", "afcbc", "content-fck", "sc-longform", "own"})
-SELECTOR_KEYS = frozenset({"title", "sapo", "body", "authors", "date", "junk"})
+# Same keys as a family in families.toml; every value is a list of CSS selectors.
+SELECTOR_KEYS = frozenset({"title", "sapo", "body", "authors", "date", "junk", "related", "tags"})
 # Host prefixes that serve the same site (mobile, AMP); stripped before every host lookup.
 HOST_PREFIXES = ("www.", "m.", "amp.")
 
@@ -98,9 +99,8 @@ def _site_from_entry(entry: dict) -> Site:
     if unknown:
         raise RegistryError(f"site {slug!r}: unknown selector keys {sorted(unknown)}")
     for key, value in selectors.items():
-        wanted = list if key == "junk" else str
-        if not isinstance(value, wanted):
-            raise RegistryError(f"site {slug!r}: selector {key!r} must be a {wanted.__name__}")
+        if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
+            raise RegistryError(f"site {slug!r}: selector {key!r} must be a list of CSS selectors")
     for key in ("feeds", "sitemaps", "sections"):
         for url in _tuple(entry, key):
             if not url.startswith(("http://", "https://")):
