@@ -78,6 +78,9 @@ BLOCK_TAGS = frozenset("""
     figure figcaption table thead tbody tfoot tr td th caption address hr form fieldset
     center details summary body html
 """.split())
+# Inline elements are dropped only when hidden: a link named "cms-relate" inside a sentence
+# is still part of the sentence.
+INLINE_TAGS = frozenset(("a", "span"))
 HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 # Elements whose text scores their ancestors.
 SCORED_TAGS = ("p", "pre", "td", "blockquote", "li", "div", "section", "article")
@@ -138,7 +141,7 @@ def _clean_tree(root) -> None:
                         "figure", "a", "dl", "form", "aside", "h2", "h3", "h4", "h5", "h6"):
         if _is_hidden(el):
             hidden.append(el)
-        elif _is_boilerplate(el):
+        elif el.tag not in INLINE_TAGS and _is_boilerplate(el):
             doomed.append(el)
     for el in hidden:
         _drop(el)
