@@ -17,7 +17,6 @@ sync) or asks for a rebuild needs `register_functions(conn)` first.
 """
 from __future__ import annotations
 
-import html
 import re
 import sqlite3
 from pathlib import Path
@@ -114,7 +113,8 @@ _WORD = re.compile(r"\w+")
 
 def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | None:
     """SQL vi_snippet(text, query[, words]): the passage of `text` with the most query words,
-    HTML-escaped, with each hit in <mark>…</mark>; hits compare folded, so "da nang" marks "Đà Nẵng".
+    each hit in <mark>…</mark> (plain text otherwise, like FTS5's snippet(): escape it before
+    using it as HTML); hits compare folded, so "da nang" marks "Đà Nẵng".
     """
     if text is None:
         return None
@@ -122,7 +122,7 @@ def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | No
     spans = [(m.start(), m.end(), fold_accents(m.group()) in wanted)
              for m in _WORD.finditer(text)]
     if not spans:
-        return html.escape(text[:200])
+        return text[:200]
     words = max(1, int(words))
     hits = [i for i, span in enumerate(spans) if span[2]]
     # Window of `words` words starting a little before the hit that gathers most hits after it.
@@ -131,12 +131,12 @@ def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | No
     last = min(len(spans), first + words) - 1
     out, pos = [], spans[first][0]
     for start, end, hit in spans[first:last + 1]:
-        out.append(html.escape(text[pos:start]))
-        word = html.escape(text[start:end])
+        out.append(text[pos:start])
+        word = text[start:end]
         out.append(f"<mark>{word}</mark>" if hit else word)
         pos = end
     prefix = "…" if first > 0 else ""
-    suffix = "…" if last < len(spans) - 1 else html.escape(text[pos:].rstrip())
+    suffix = "…" if last < len(spans) - 1 else text[pos:].rstrip()
     return prefix + "".join(out).strip() + suffix
 
 
@@ -175,7 +175,7 @@ def search(db, query: str, exact: bool = False, limit: int = 20) -> list[dict]:
 
     Accent-insensitive by default ("da nang" finds "Đà Nẵng"); exact=True matches the accents
     as written, with old/new tone placement treated alike ("Hoà" = "Hòa" ≠ "Hóa").
-    Each hit: id, url, site, province, title, published_at, snippet (HTML with <mark>), rank.
+    Each hit: id, url, site, province, title, published_at, snippet (text with <mark> around hits), rank.
     """
     conn = _connection(db)
     if not _has_index(conn):
