@@ -1,0 +1,319 @@
+"""Junk removal on the article's own DOM, and the article's text as blocks.
+
+Works on the narrowed article container (never the whole page): drops widgets named by the
+layout's junk selectors, turns related-headline boxes into `related` links, skips hidden boxes
+(`d-none`, display:none) and inline script/style, then reads the container as blocks the way a
+browser shows them (inline tags add no space, <br> is a space), one block per paragraph, heading,
+list item or caption, each caption once. Bylines found in the text become authors.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from pipelines.text import fold_accents, fold_spaces, nfc
+
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd figure figcaption blockquote table tbody thead tfoot tr td th "
+    "section article header footer aside pre address center main nav hr caption details summary".split())
+SKIP_TAGS = frozenset(
+    "script style noscript iframe template svg button input select textarea form object embed video audio "
+    "canvas map head title link meta".split())
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_HIDDEN_CLASSES = frozenset({"d-none", "hidden", "hide", "visually-hidden", "sr-only", "display-none"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CAPTION_CLASS = re.compile(r"caption|^image$|img_chu_thich|image_desc|desc_image|photo-desc", re.I)
+_WS = re.compile(r"\s+")
+# Labels of related boxes and widgets: never a headline, never a block of the article.
+_BOX_LABELS = re.compile(r"^(?:tin liên quan|xem thêm|đọc thêm|tham khảo thêm|bài liên quan|tin cùng chuyên mục|"
+                         r"có thể bạn quan tâm|đọc tiếp|về trang chủ đề|tin mới|cùng chuyên mục)\s*:?\s*",
+                         re.I)
+
+
+@lru_cache(maxsize=None)
+def css(selector: str) -> etree.XPath:
+    """A CSS selector compiled to XPath once per process."""
+    return CSSSelector(selector)
+
+
+def select(root, selectors) -> list:
+    """All elements matched by any of `selectors`, each once, in selector order."""
+    seen, found = set(), []
+    for sel in selectors:
+        for el in css(sel)(root):
+            if id(el) not in seen:
+                seen.add(id(el))
+                found.append(el)
+    return found
+
+
+def first(root, selectors, *, with_text: bool = True):
+    """The first element of the first selector that matches (one with text when `with_text`)."""
+    for sel in selectors:
+        for el in css(sel)(root):
+            if not with_text or el.tag == "meta" or text_of(el):
+                return el
+    return None
+
+
+def text_of(el) -> str:
+    """An element's text as shown: inline tags joined without spaces, whitespace folded, NFC."""
+    if el is None:
+        return ""
+    if el.tag == "meta":
+        return fold_spaces(el.get("content"))
+    parts: list[str] = []
+    _inline_text(el, parts)
+    return fold_spaces(_WS.sub(" ", "".join(parts)))
+
+
+def _inline_text(el, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in SKIP_TAGS or (tag and is_hidden(child)):
+            pass
+        elif tag == "br":
+            parts.append(" ")
+        elif tag in BLOCK_TAGS:
+            parts.append(" ")
+            _inline_text(child, parts)
+            parts.append(" ")
+        elif tag:
+            _inline_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def is_hidden(el) -> bool:
+    cls = el.get("class")
+    if cls and _HIDDEN_CLASSES.intersection(cls.split()):
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style)) or el.get("hidden") is not None
+
+
+def is_caption(el) -> bool:
+    if el.tag == "figcaption":
+        return True
+    cls = el.get("class")
+    return bool(cls) and any(_CAPTION_CLASS.search(c) for c in cls.split())
+
+
+def drop(el) -> None:
+    """Remove an element but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is not None:
+        el.drop_tree()
+
+
+def remove_junk(container, selectors) -> None:
+    for el in select(container, selectors):
+        if el is not container:
+            drop(el)
+
+
+def take_related(container, selectors, base_url: str) -> list[dict]:
+    """Drop related-headline boxes from the container; their links become [{url, title}]."""
+    related, seen = [], set()
+    for box in select(container, selectors):
+        if box is container:
+            continue
+        for a in box.iter("a"):
+            href = (a.get("href") or "").strip()
+            title = fold_spaces(a.get("title")) or text_of(a)
+            title = _BOX_LABELS.sub("", title).strip()
+            if not href or href.startswith(("#", "javascript:")) or len(title) < 12:
+                continue
+            url = urljoin(base_url, href)
+            if url not in seen:
+                seen.add(url)
+                related.append({"url": url, "title": title})
+        drop(box)
+    return related
+
+
+def blocks_of(container) -> list[tuple[str, str]]:
+    """The container's text as (kind, text) blocks in page order; kind is p, heading or caption."""
+    out: list[tuple[str, str]] = []
+    _collect(container, out, [], "p")
+    return dedupe_blocks(out)
+
+
+def _flush(buf: list[str], out: list, kind: str) -> None:
+    if buf:
+        text = fold_spaces(_WS.sub(" ", "".join(buf)))
+        buf.clear()
+        if text:
+            out.append((kind, text))
+
+
+def _collect(el, out: list, buf: list[str], kind: str) -> None:
+    if el.text:
+        buf.append(el.text)
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if not tag or tag in SKIP_TAGS or is_hidden(child):
+            pass
+        elif tag == "br":
+            buf.append(" ")
+        elif tag in BLOCK_TAGS or is_caption(child):
+            _flush(buf, out, kind)
+            child_kind = ("caption" if kind == "caption" or is_caption(child)
+                          else "heading" if tag in HEADING_TAGS else kind)
+            child_buf: list[str] = []
+            _collect(child, out, child_buf, child_kind)
+            _flush(child_buf, out, child_kind)
+        else:
+            _collect(child, out, buf, kind)
+        if child.tail:
+            buf.append(child.tail)
+
+
+def dedupe_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each caption once; a block identical to the one before it once (a second caption element,
+    a caption repeated as a paragraph)."""
+    kept, captions = [], set()
+    for kind, text in blocks:
+        key = text.casefold()
+        if kind == "caption":
+            if key in captions:
+                continue
+            captions.add(key)
+        elif key in captions and kept and kept[-1][1].casefold() == key:
+            continue
+        if kept and kept[-1][1].casefold() == key:
+            continue
+        kept.append((kind, text))
+    return kept
+
+
+_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-srcset", "src")
+
+
+def images_of(container, base_url: str) -> list[dict]:
+    """[{src, caption}] for the images of the article; the caption is its figure's caption element."""
+    images, seen = [], set()
+    for img in container.iter("img"):
+        src = next((img.get(a) for a in _SRC_ATTRS if img.get(a) and not img.get(a).startswith("data:")), "")
+        src = src.strip().split(" ")[0]
+        if not src or src in seen:
+            continue
+        seen.add(src)
+        caption = ""
+        holder = img.getparent()
+        for _ in range(4):  # figure > (a) > img, or a layout group holding several figures and one caption
+            if holder is None:
+                break
+            cap = next((c for c in holder.iter() if isinstance(c.tag, str) and c is not img and is_caption(c)
+                        and text_of(c)), None)
+            if cap is not None:
+                caption = text_of(cap)
+                break
+            if holder is container or holder.tag in ("p", "article", "section", "body"):
+                break
+            holder = holder.getparent()
+        images.append({"src": urljoin(base_url, src), "caption": caption})
+    return images
+
+
+# ---- bylines and author names ---------------------------------------------------------------
+
+AGENCIES = ("TTXVN/Vietnam+", "TTXVN", "Vietnam+", "VNA", "AFP", "Reuters", "AP", "Xinhua", "Tân Hoa Xã",
+            "Bloomberg", "Yonhap", "Kyodo", "Sputnik", "TASS", "CNN", "BBC", "VOV", "VTV", "TTXVN/VNA")
+_AGENCY_KEYS = {a.casefold(): a for a in AGENCIES}
+_GLUED_AGENCY = re.compile(r"^(.*[a-zà-ỹđ.])(" + "|".join(re.escape(a) for a in AGENCIES if a.isupper()) + r")$")
+_LABEL = re.compile(r"^\s*(?:(?:bài|tin|ảnh|video|clip|đồ họa|thiết kế|trình bày|thực hiện|nhóm phóng viên|"
+                    r"nhóm pv|tác giả|phóng viên|pv|ctv|biên tập|nội dung)(?:\s*(?:,|và|/|-)\s*"
+                    r"(?:bài|tin|ảnh|video|clip|đồ họa|thiết kế))*\s*[:：]\s*)", re.I)
+_THEO = re.compile(r"^\s*theo\s+", re.I)
+_MORE_AUTHORS = re.compile(r"\s*và\s+\d+\s+tác\s+giả\s+khác\s*$", re.I)
+_NOT_NAMES = re.compile(r"xem các bài viết|theo dõi|tác giả khác|^tác giả$|bình luận|chia sẻ|http|www\.|@",
+                        re.I)
+_SPLIT = re.compile(r"\s+[-–—]\s+|\s*[,;]\s*|\s+và\s+|\s+&\s+", re.I)
+_PAREN = re.compile(r"\s*\(([^)]*)\)\s*$")
+
+
+def split_authors(text: str, organizations=()) -> list[str]:
+    """Names in a byline: "A - B", "A và B", "A, B", "Tin, ảnh: P.Y", "Minh Anh (TTXVN)", "Tâm HằngTTXVN".
+
+    Agencies shown with a name become their own entry; notes such as "(tổng hợp)" are dropped;
+    names of the outlet itself (`organizations`) are never authors.
+    """
+    text = _MORE_AUTHORS.sub("", fold_spaces(text))
+    text = _LABEL.sub("", text)
+    theo = bool(_THEO.match(text))
+    text = _THEO.sub("", text)
+    orgs = {fold_accents(o) for o in organizations if o}
+    names: list[str] = []
+    for part in _SPLIT.split(text):
+        part = part.strip(" .:-–")
+        extra = []
+        m = _PAREN.search(part)
+        if m:
+            inside = m.group(1).strip()
+            part = part[:m.start()].strip()
+            if inside.casefold() in _AGENCY_KEYS:
+                extra.append(_AGENCY_KEYS[inside.casefold()])
+        g = _GLUED_AGENCY.match(part)
+        if g and part not in AGENCIES:
+            part, extra = g.group(1).strip(), [g.group(2)] + extra
+        for name in [part] + extra:
+            if (name and len(name) <= 60 and not _NOT_NAMES.search(name) and not re.search(r"\d", name)
+                    and fold_accents(name) not in orgs and name.casefold() not in {n.casefold() for n in names}):
+                names.append(name)
+    if theo:  # "Theo X" names a source; only a news agency counts as a credit
+        names = [_AGENCY_KEYS[n.casefold()] for n in names if n.casefold() in _AGENCY_KEYS]
+    return names
+
+
+def _name_like(text: str) -> bool:
+    core = _PAREN.sub("", text).strip(" .")
+    words = core.split()
+    if not words or len(words) > 8 or len(core) > 60 or re.search(r"[\d:;!?\"“”]", core):
+        return False
+    for w in words:
+        if w.casefold() in ("và", "-", "–", "&", ",") or w in AGENCIES:
+            continue
+        if not w[0].isupper():
+            return False
+    return True
+
+
+def byline_names(text: str, organizations=()) -> list[str] | None:
+    """Author names when the block is a byline line, else None."""
+    text = fold_spaces(text)
+    if len(text) > 80:
+        return None
+    if _LABEL.match(text):
+        return split_authors(text, organizations) or None
+    if _THEO.match(text):
+        rest = _THEO.sub("", text).strip(" .")
+        if rest.casefold() in _AGENCY_KEYS or (_name_like(rest) and len(rest.split()) <= 5):
+            return split_authors(text, organizations)  # may be [] for a non-agency source: line still dropped
+        return None
+    if _name_like(text):
+        return split_authors(text, organizations) or None
+    return None
+
+
+def take_bylines(blocks: list[tuple[str, str]], organizations=()) -> tuple[list[tuple[str, str]], list[str]]:
+    """Byline lines at the end of the body (up to three) and a labelled one at its start → authors."""
+    authors: list[str] = []
+    blocks = list(blocks)
+    for _ in range(3):
+        if len(blocks) < 2 or blocks[-1][0] != "p":
+            break
+        names = byline_names(blocks[-1][1], organizations)
+        if names is None:
+            break
+        authors = names + [a for a in authors if a not in names]
+        blocks.pop()
+    if len(blocks) > 1 and blocks[0][0] == "p" and _LABEL.match(blocks[0][1]) and len(blocks[0][1]) <= 80:
+        authors += [a for a in split_authors(blocks.pop(0)[1], organizations) if a not in authors]
+    return blocks, authors

@@ -1,0 +1,130 @@
+"""Vietnamese news dates → ISO 8601 in Vietnam time (+07:00).
+
+Pages write dates many ways: "Thứ bảy, 7/3/2026, 00:05 (GMT+7)", "07-03-2026 - 09:40 AM",
+"- 07/03/2026 08:47", "23:02 , 06/03/2026", "ngày 7 tháng 3 năm 2026", metadata such as
+"2026-03-07T08:52:11.000 +07:00" or "2025-10-09T17:55:47+0700", or no zone at all. Precompiled
+patterns cover these (fast, exact); dateparser is only a last resort for anything else.
+Every result is converted to +07:00 so one article has one offset whatever the page used;
+a time without a zone is Vietnam time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipelines.text import nfc
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7))
+
+# Weekday names, also in lower case and with "Thứ 2…7"; NFC is applied before matching.
+_WEEKDAY = re.compile(r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|\bCN)\s*[,-]?", re.I)
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
+                  r"\s*(Z|[+-]\d{2}:?\d{2})?", re.I)
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
+_VERBAL = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,|năm)?\s*(\d{4})", re.I)
+_TIME = re.compile(r"(?<![\d/.+-])(\d{1,2})\s*(?::|h(?=\d))\s*(\d{2})(?::(\d{2}))?(?!\d)"
+                   r"(?:\s*(AM|PM|SA|CH)\b)?", re.I)
+_ZONE = re.compile(r"(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?|(?<![\d:])([+-])(\d{2}):?(\d{2})\b",
+                   re.I)
+# "Cập nhật" / "Updated" start the modified date when one element shows both.
+_MODIFIED_LABEL = re.compile(r"cập\s*nhật|update[d]?|sửa\s*lúc|chỉnh\s*sửa", re.I)
+
+
+def _zone(sign: str, hours: str, minutes: str | None) -> dt.timezone:
+    delta = dt.timedelta(hours=int(hours), minutes=int(minutes or 0))
+    return dt.timezone(-delta if sign == "-" else delta)
+
+
+def _build(y, mo, d, h=0, mi=0, s=0, tz=None) -> dt.datetime | None:
+    try:
+        value = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
+                            tzinfo=tz or VN_TZ)
+    except ValueError:
+        return None
+    if not 1990 <= value.year <= 2100:
+        return None
+    return value
+
+
+def _iso_match(text: str) -> dt.datetime | None:
+    m = _ISO.search(text)
+    if not m:
+        return None
+    y, mo, d, h, mi, s, zone = m.groups()
+    tz = None
+    if zone and zone.upper() == "Z":
+        tz = dt.timezone.utc
+    elif zone:
+        zm = re.match(r"([+-])(\d{2}):?(\d{2})", zone)
+        tz = _zone(*zm.groups())
+    return _build(y, mo, d, h, mi, s, tz)
+
+
+def _free_text(text: str) -> dt.datetime | None:
+    """A day-first date with an optional time and zone anywhere around it."""
+    m = _DMY.search(text) or _VERBAL.search(text)
+    if not m:
+        return None
+    d, mo, y = m.groups()
+    rest = text[:m.start()] + " | " + text[m.end():]
+    h = mi = s = 0
+    tm = _TIME.search(rest)
+    if tm:
+        h, mi, s, half = int(tm.group(1)), int(tm.group(2)), int(tm.group(3) or 0), tm.group(4)
+        if half:  # "SA"/"CH" are the Vietnamese AM/PM
+            pm = half.upper() in ("PM", "CH")
+            h = (h % 12) + (12 if pm else 0)
+        rest = rest[:tm.start()] + rest[tm.end():]
+    tz = None
+    zm = _ZONE.search(rest)
+    if zm and (zm.group(2) or zm.group(4)):
+        tz = _zone(zm.group(1), zm.group(2), zm.group(3)) if zm.group(2) else \
+            _zone(zm.group(4), zm.group(5), zm.group(6))
+    elif zm:  # bare "GMT"/"UTC"
+        tz = dt.timezone.utc
+    return _build(y, mo, d, h, mi, s, tz)
+
+
+def _dateparser(text: str) -> dt.datetime | None:
+    try:
+        import dateparser  # slow to import: only for strings the patterns don't know
+    except ImportError:  # pragma: no cover
+        return None
+    value = dateparser.parse(text, languages=["vi", "en"], settings={
+        "TIMEZONE": "Asia/Ho_Chi_Minh", "RETURN_AS_TIMEZONE_AWARE": True,
+        "DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]})
+    return value
+
+
+def parse_datetime(text: str | None) -> dt.datetime | None:
+    """The first date (and time) in `text` as an aware datetime in +07:00, or None."""
+    text = nfc(text).strip()
+    if not text or not re.search(r"\d", text):
+        return None
+    value = _iso_match(text)
+    if value is None:
+        value = _free_text(_WEEKDAY.sub(" ", text))
+    if value is None and len(text) <= 80:
+        value = _dateparser(text)
+    return value.astimezone(VN_TZ) if value else None
+
+
+def to_iso(text: str | None) -> str | None:
+    """ISO 8601 with +07:00 ("2026-03-07T08:52:11+07:00") for the date in `text`, or None."""
+    value = parse_datetime(text)
+    return value.isoformat() if value else None
+
+
+def split_published_modified(text: str | None) -> tuple[str, str]:
+    """One visible date element may show both: "07/03/2026 08:00 | Cập nhật: 07/03/2026 09:10".
+
+    Returns (published part, modified part); either may be "".
+    """
+    text = nfc(text)
+    m = _MODIFIED_LABEL.search(text)
+    if not m:
+        return text.strip(), ""
+    before, after = text[:m.start()], text[m.end():]
+    if not _DMY.search(before) and not _ISO.search(before):
+        return "", after.strip(" :|-")
+    return before.strip(" |-"), after.strip(" :|-")

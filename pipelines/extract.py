@@ -1,0 +1,369 @@
+"""Page HTML → clean article dict (pipelines.article), for Vietnamese news pages.
+
+The cascade, for every page:
+1. decode the bytes (UTF-8 unless a BOM or the page clearly declares another charset) and parse
+   once with lxml;
+2. metadata from the head (pipelines.metadata): dates, authors, headline, tags, section;
+3. the layout: the registered site's CMS family (crawler/sites/families.toml, with the site's own
+   selector overrides first), else the first family whose DOM signature matches the page, else the
+   generic main-content fallback (pipelines.generic);
+4. junk removal on the article container only (pipelines.clean_dom), blocks, bylines → authors;
+5. the text pass again (pipelines.clean_text.clean_paragraphs), whatever path produced the text.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+
+from pipelines import clean_dom
+from pipelines.article import new_article
+from pipelines.clean_dom import first, text_of
+from pipelines.dates import split_published_modified, to_iso
+from pipelines.metadata import read_metadata
+from pipelines.text import fold_accents, fold_spaces, nfc
+
+FAMILIES_TOML = Path(__file__).resolve().parents[1] / "crawler" / "sites" / "families.toml"
+GENERIC_EXTRACTOR = "generic@1"
+MIN_ARTICLE_CHARS = 150
+
+
+class ExtractionError(Exception):
+    """The page could not be made into an article; the reason is str(e)."""
+
+
+class NotAnArticle(ExtractionError):
+    """A listing page, an empty or broken page, or a page with no article body."""
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    version: int
+    signature: tuple[str, ...] = ()
+    title: tuple[str, ...] = ()
+    sapo: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()
+    junk: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+
+    @property
+    def extractor(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def with_overrides(self, selectors: dict) -> "Family":
+        """The family with a site's own selectors tried first (sites.toml `selectors`)."""
+        if not selectors:
+            return self
+        values = {}
+        for key in ("title", "sapo", "body", "authors", "date", "junk", "related"):
+            extra = selectors.get(key) or ()
+            extra = (extra,) if isinstance(extra, str) else tuple(extra)
+            values[key] = extra + getattr(self, key)
+        return Family(self.name, self.version, self.signature, **values)
+
+
+@lru_cache(maxsize=1)
+def load_families() -> tuple[tuple[Family, ...], dict]:
+    """(families in detection order, common selectors) from families.toml."""
+    data = tomllib.loads(FAMILIES_TOML.read_text(encoding="utf-8"))
+    fields = Family.__dataclass_fields__
+    families = tuple(Family(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items() if k in fields})
+                     for entry in data.get("family", []))
+    common = {k: tuple(v) for k, v in data.get("common", {}).items()}
+    return families, common
+
+
+def family_named(name: str) -> Family | None:
+    """The newest version of a family (a redesign adds a version; the newest is tried first)."""
+    candidates = [f for f in load_families()[0] if f.name == name]
+    return max(candidates, key=lambda f: f.version) if candidates else None
+
+
+# ---- decoding and parsing -------------------------------------------------------------------
+
+_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+
+
+def decode_html(data: bytes | str) -> str:
+    """Page bytes → str: BOM first, then a charset the page itself declares, else UTF-8."""
+    if isinstance(data, str):
+        return data
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace")
+    m = _DECLARED.search(data[:8192])
+    if m:
+        name = m.group(1).decode("ascii", "ignore").lower()
+        try:
+            enc = codecs.lookup(name).name
+        except LookupError:
+            enc = "utf-8"
+        if enc not in ("utf-8", "ascii", "us-ascii"):
+            # A page that declares a legacy charset but is valid UTF-8 (common after a CMS move) is UTF-8.
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                return data.decode(enc, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def parse_html(data: bytes | str):
+    text = _XML_DECL.sub("", decode_html(data), count=1)
+    if not text.strip():
+        raise NotAnArticle("empty page")
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise NotAnArticle(f"unparseable page: {exc}") from None
+    if root is None or root.find(".//body") is None and len(root) == 0:
+        raise NotAnArticle("empty page")
+    return root
+
+
+# ---- layout detection -----------------------------------------------------------------------
+
+def _site_for_url(url: str):
+    try:
+        from crawler.sites import site_for_url
+    except ImportError:  # the registry is optional for extraction of a single page
+        return None
+    try:
+        return site_for_url(url)
+    except Exception:  # a broken registry must not stop extraction of a page
+        return None
+
+
+def detect_family(root, site=None) -> Family | None:
+    """The registered site's family (if its body is on the page), else the first matching DOM signature."""
+    families, _ = load_families()
+    if site is not None:
+        name = site.slug if site.cms == "own" else site.cms
+        fam = family_named(name)
+        if fam is not None:
+            fam = fam.with_overrides(getattr(site, "selectors", None) or {})
+            if first(root, fam.body) is not None:
+                return fam
+        elif getattr(site, "selectors", None) and site.selectors.get("body"):
+            fam = Family(site.slug, 1).with_overrides(site.selectors)
+            if first(root, fam.body) is not None:
+                return fam
+    for fam in families:
+        if fam.signature and first(root, fam.signature, with_text=False) is not None \
+                and first(root, fam.body) is not None:
+            return fam
+    return None
+
+
+# ---- fields ---------------------------------------------------------------------------------
+
+_SUFFIX_SPLIT = re.compile(r"\s+[|–—-]\s+|\s+[|]\s*")
+_OUTLET_WORDS = re.compile(r"^(báo|tạp chí|tin tức|trang tin|cổng thông tin|đài|truyền hình)\b|"
+                           r"\.(vn|net|com|org)\b|online$|điện tử$", re.I)
+
+
+def strip_site_suffix(title: str, names=()) -> str:
+    """'Headline - Báo Lào Cai' → 'Headline' (only when the last part is the outlet's name)."""
+    parts = _SUFFIX_SPLIT.split(title)
+    if len(parts) < 2:
+        return title
+    last = fold_accents(parts[-1]).strip()
+    outlet = {fold_accents(n).strip() for n in names if n}
+    if last in outlet or _OUTLET_WORDS.search(parts[-1]) or any(o and (o in last or last in o) for o in outlet):
+        return title[:title.rfind(parts[-1])].rstrip(" |–—-")
+    return title
+
+
+def _pick_title(root, fam: Family | None, meta: dict, names) -> str:
+    el = first(root, fam.title) if fam else None
+    if el is not None:
+        return text_of(el)
+    reference = meta["headline"] or strip_site_suffix(meta["og_title"], names)
+    h1s = [t for t in (text_of(h) for h in root.iter("h1")) if t]
+    if reference:
+        ref = fold_accents(reference)
+        for h in h1s:  # the h1 that is the headline, never a breadcrumb h1
+            if fold_accents(h) == ref:
+                return h
+        return reference
+    if h1s:
+        return max(h1s, key=len)
+    title_el = root.find(".//title")
+    return strip_site_suffix(text_of(title_el), names) if title_el is not None else ""
+
+
+def _leaf_texts(el) -> list[str]:
+    if el.tag == "meta":
+        return [text_of(el)]
+    leaves = []
+    for node in el.iter():
+        if not isinstance(node.tag, str) or node.tag in clean_dom.SKIP_TAGS:
+            continue
+        if node.text and node.text.strip() or any(c.tail and c.tail.strip() for c in node):
+            has_text_child = any(isinstance(c.tag, str) and text_of(c) for c in node)
+            leaves.append(text_of(node) if not has_text_child else fold_spaces(
+                " ".join([node.text or ""] + [c.tail or "" for c in node])))
+    return [t for t in leaves if t]
+
+
+def _visible_authors(root, fam: Family, orgs) -> tuple[list[str], list, bool]:
+    """(names, the elements they came from, whether the byline said "và N tác giả khác")."""
+    for sel in fam.authors:
+        els = clean_dom.css(sel)(root)
+        names, more = [], False
+        for el in els:
+            for text in _leaf_texts(el):
+                more = more or bool(clean_dom._MORE_AUTHORS.search(text))
+                names += [n for n in clean_dom.split_authors(text, orgs) if n not in names]
+        if names:
+            return names, els, more
+    return [], [], False
+
+
+def _meta_authors(meta: dict, orgs) -> list[str]:
+    names: list[str] = []
+    for text in meta["authors"]:
+        names += [n for n in clean_dom.split_authors(text, orgs) if n not in names]
+    return names
+
+
+def _is_bold_block(el) -> bool:
+    """A paragraph whose whole text is bold: the sapo of layouts that put it first in the body."""
+    text = text_of(el)
+    bold = "".join(text_of(b) for b in el.iter("strong", "b"))
+    return len(text) >= 60 and fold_spaces(bold) == text
+
+
+_ARTICLE_URL = re.compile(r"(?:[-/_](?:post|a|d|ar|postid|event)?\d{5,}|\d{5,}[-/])[^/]*$|\.(?:html?|chn|tpo|vov|ldo|bbg)$")
+
+
+def looks_like_article_url(url: str, site=None) -> bool:
+    path = urlsplit(url).path
+    if site is not None and getattr(site, "article_pattern", ""):
+        try:
+            return bool(re.search(site.article_pattern, path))
+        except re.error:
+            pass
+    return bool(re.search(r"\d{5,}", path.rsplit("/", 1)[-1]))
+
+
+# ---- the cascade ----------------------------------------------------------------------------
+
+def extract_article(html: bytes | str, url: str, site=None) -> dict:
+    """One page → one article dict (see pipelines.article). Raises NotAnArticle / ExtractionError."""
+    root = parse_html(html)
+    if site is None:
+        site = _site_for_url(url)
+    meta = read_metadata(root)
+    _, common = load_families()
+    names = [n for n in (meta["site_name"], getattr(site, "name", ""), urlsplit(url).hostname or "") if n]
+    orgs = list(dict.fromkeys(meta["organizations"] + names))
+
+    fam = detect_family(root, site)
+    title = _pick_title(root, fam, meta, names)
+    sapo_el = first(root, fam.sapo) if fam else None
+    sapo = text_of(sapo_el) if sapo_el is not None else ""
+    date_el = first(root, fam.date) if fam else None
+    tags = [t for t in (text_of(a) for a in clean_dom.select(root, common.get("tags", ())) if a.tag != "meta")
+            if t and len(t) < 80]
+    tags = list(dict.fromkeys(meta["tags"] + [t.lstrip("#") for t in tags]))
+
+    authors, related, images, more_authors = [], [], [], False
+    if fam is not None:
+        container = first(root, fam.body)
+        authors, author_els, more_authors = _visible_authors(root, fam, orgs)
+        for el in author_els + ([sapo_el] if sapo_el is not None else []):
+            if el is not container and _inside(el, container):
+                clean_dom.drop(el)
+        related = clean_dom.take_related(container, fam.related + common.get("related", ()), url)
+        clean_dom.remove_junk(container, fam.junk + common.get("junk", ()))
+        if not sapo:
+            lead = next((p for p in container.iter("p", "h2") if text_of(p)), None)
+            if lead is not None and _is_bold_block(lead):
+                sapo = text_of(lead)
+                clean_dom.drop(lead)
+        images = clean_dom.images_of(container, url)
+        blocks = clean_dom.blocks_of(container)
+        extractor = fam.extractor
+    else:
+        if not meta["is_article"] and not looks_like_article_url(url, site):
+            raise NotAnArticle("not an article page (no article metadata, no known layout)")
+        paragraphs, images = _generic_body(root, title)
+        blocks = [("p", nfc(p)) for p in paragraphs if p and p.strip()]
+        extractor = GENERIC_EXTRACTOR
+
+    blocks, byline_authors = clean_dom.take_bylines(blocks, orgs)
+    paragraphs = [text for _, text in blocks]
+    if sapo and paragraphs and fold_accents(paragraphs[0]) == fold_accents(sapo):
+        paragraphs.pop(0)
+    if title and paragraphs and fold_accents(paragraphs[0]) == fold_accents(title):
+        paragraphs.pop(0)
+    paragraphs, text_authors, text_related = _clean_text_pass(paragraphs, title)
+
+    meta_names = _meta_authors(meta, orgs)
+    if more_authors and len(meta_names) > len(authors):
+        authors = meta_names
+    authors = authors or byline_authors or meta_names or text_authors
+    related += [r for r in text_related if r.get("title")]
+
+    body = "\n".join(paragraphs)
+    if len(body) + len(sapo) < MIN_ARTICLE_CHARS:
+        raise NotAnArticle("no article body found")
+
+    published_raw, modified_raw = meta["published_raw"], meta["modified_raw"]
+    published_at, modified_at = to_iso(published_raw), to_iso(modified_raw)
+    if date_el is not None and (published_at is None or modified_at is None):
+        shown_pub, shown_mod = split_published_modified(text_of(date_el))
+        if published_at is None and to_iso(shown_pub):
+            published_raw, published_at = shown_pub, to_iso(shown_pub)
+        if modified_at is None and shown_mod and to_iso(shown_mod):
+            modified_raw, modified_at = shown_mod, to_iso(shown_mod)
+
+    return new_article(
+        url=url, site=getattr(site, "slug", None) or _host(url), province=getattr(site, "province", "") or "",
+        title=nfc(title), sapo=nfc(sapo), body=nfc(body), authors=[nfc(a) for a in authors],
+        published_at=published_at, modified_at=modified_at,
+        published_raw=nfc(published_raw) or None, modified_raw=nfc(modified_raw) or None,
+        category=nfc(meta["section"]) or None, tags=tags, images=images, related=related,
+        language="vi", extractor=extractor,
+    )
+
+
+def _inside(el, container) -> bool:
+    return any(anc is container for anc in el.iterancestors())
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _generic_body(root, title: str):
+    try:
+        from pipelines.generic import extract_body
+    except ImportError:
+        raise NotAnArticle("no known layout and no generic extractor available") from None
+    try:
+        return extract_body(root, title)
+    except Exception as exc:  # the fallback failing is the page's failure, named
+        raise NotAnArticle(f"generic extraction failed: {exc}") from None
+
+
+def _clean_text_pass(paragraphs: list[str], title: str):
+    try:
+        from pipelines.clean_text import clean_paragraphs
+    except ImportError:
+        return paragraphs, [], []
+    return clean_paragraphs(paragraphs, title)
