@@ -112,9 +112,20 @@ def drop(el) -> None:
         el.drop_tree()
 
 
+def in_running_text(el) -> bool:
+    """An inline element (a keyword link, a bold word) inside a sentence: removing it would cut the
+    sentence, so box selectors never apply to it."""
+    if el.tag in BLOCK_TAGS:
+        return False
+    parent = el.getparent()
+    while parent is not None and parent.tag not in BLOCK_TAGS:
+        parent = parent.getparent()
+    return parent is not None and len(text_of(parent)) > len(text_of(el)) + 20
+
+
 def remove_junk(container, selectors) -> None:
     for el in select(container, selectors):
-        if el is not container:
+        if el is not container and not in_running_text(el):
             drop(el)
 
 
@@ -122,7 +133,7 @@ def take_related(container, selectors, base_url: str) -> list[dict]:
     """Drop related-headline boxes from the container; their links become [{url, title}]."""
     related, seen = [], set()
     for box in select(container, selectors):
-        if box is container:
+        if box is container or in_running_text(box):
             continue
         for a in box.iter("a"):
             href = (a.get("href") or "").strip()
