@@ -104,11 +104,18 @@ def fts_query(query: str, *, exact: bool = False) -> str:
     if query.count('"') % 2:
         query += '"'
     bits = [b for b in _QUERY_BITS.split(query) if b and b != '""']
-    escaped = " ".join(b if b.startswith('"') else f'"{b}"' for b in bits)
+    escaped = " ".join(b if b.startswith('"') else f'"{b}"' for b in bits) or '""'  # "" matches nothing
     return unify_tones(escaped) if exact else escaped
 
 
 _WORD = re.compile(r"\w+")
+
+
+def fts_phrase(query: str | None, *, exact: bool = False) -> str:
+    """All the words of `query` as one FTS5 phrase: hits where they stand together rank first
+    (a Vietnamese word is several syllables: "da nang" should prefer "Đà Nẵng" to "đà … năng")."""
+    phrase = '"' + " ".join(_WORD.findall(nfc(query or ""))) + '"'
+    return unify_tones(phrase) if exact else phrase
 
 
 def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | None:
@@ -141,9 +148,10 @@ def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | No
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """Register vi_fold(text), vi_tone(text) and vi_snippet(text, query[, words]) on `conn`."""
+    """Register vi_fold(text), vi_tone(text), vi_phrase(query), vi_snippet(text, query[, words])."""
     conn.create_function("vi_fold", 1, vi_fold, deterministic=True)
     conn.create_function("vi_tone", 1, vi_tone, deterministic=True)
+    conn.create_function("vi_phrase", 1, fts_phrase, deterministic=True)
     conn.create_function("vi_snippet", 2, vi_snippet, deterministic=True)
     conn.create_function("vi_snippet", 3, vi_snippet, deterministic=True)
 
@@ -189,9 +197,11 @@ def search(db, query: str, exact: bool = False, limit: int = 20) -> list[dict]:
                f.rank AS rank
         FROM {table} AS f JOIN articles AS a ON a.id = f.rowid
         WHERE {table} MATCH :match
-        ORDER BY f.rank LIMIT :limit
+        ORDER BY f.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH :phrase) DESC, f.rank
+        LIMIT :limit
     """
-    params = {"q": query, "match": fts_query(query, exact=exact), "limit": int(limit)}
+    params = {"q": query, "match": fts_query(query, exact=exact),
+              "phrase": fts_phrase(query, exact=exact), "limit": int(limit)}
     try:
         cursor = conn.execute(sql, params)
     except sqlite3.OperationalError as e:

@@ -211,3 +211,10 @@ def test_fts_query_quotes_every_word(query, escaped):
 
 def test_fts_query_exact_unifies_tones():
     assert search.fts_query("Hoà thuỷ", exact=True) == '"Hòa" "thủy"'
+
+
+def test_words_standing_together_rank_first(archive_file):
+    path, ids = archive_file
+    hits = search.search(path, "da nang")
+    assert len(hits) >= 2  # a corpus article has "đà" and "năng" apart
+    assert hits[0]["id"] == ids["danang"]
