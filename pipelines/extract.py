@@ -304,6 +304,8 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         blocks = [("p", nfc(p)) for p in paragraphs if p and p.strip()]
         extractor = GENERIC_EXTRACTOR
 
+    if not sapo:
+        sapo = shown_description(root, meta["description"], title)
     blocks, byline_authors = clean_dom.take_bylines(blocks, orgs)
     paragraphs = [text for _, text in blocks]
     if sapo and paragraphs and fold_accents(paragraphs[0]) == fold_accents(sapo):
@@ -339,6 +341,32 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         category=nfc(meta["section"]) or None, tags=tags, images=images, related=related,
         language="vi", extractor=extractor,
     )
+
+
+def shown_description(root, description: str, title: str = "") -> str:
+    """The lead as shown on the page when the meta description is visible text, else "".
+
+    The shown element's own text is returned, so prefixes such as "(PLO)-" that the description
+    lacks are kept as shown."""
+    if len(description) < 40 or fold_accents(description) == fold_accents(title):
+        return ""
+    # Inline tags split the shown text into several text nodes: try a few short pieces of it.
+    words = description.replace("'", " ").split()
+    pieces = [" ".join(words[i:i + 4]) for i in range(0, min(len(words), 24), 6)]
+    wanted = fold_accents(description[:60])
+    for piece in pieces:
+        if len(piece) < 12:
+            continue
+        for node in root.xpath(f"//body//text()[contains(., '{piece}')]"):
+            el = node.getparent()
+            while el is not None and el.tag not in clean_dom.BLOCK_TAGS:
+                el = el.getparent()
+            if el is None or el.tag in ("body", "html"):
+                continue
+            text = text_of(el)
+            if wanted in fold_accents(text) and len(text) <= len(description) + 40:
+                return text
+    return ""
 
 
 def _inside(el, container) -> bool:
