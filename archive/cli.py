@@ -79,3 +79,62 @@ def extract_command(page, url, manifest):
         click.echo(_json_line(extract_article(data, url)))
     except ExtractionError as e:
         raise click.ClickException(f"{page}: {type(e).__name__}: {e}") from None
+
+
+@cli.command("clean-text", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--jsonl", "jsonl", is_flag=True,
+              help='FILE is JSON Lines, one {"text": ..., "url": ..., "id": ...} per line '
+                   "(url and id optional, passed through).")
+@click.option("--split-on", "separator", metavar="LINE",
+              help="FILE is a plain-text dump whose articles are separated by lines equal to "
+                   "LINE, e.g. --split-on '---'; --split-on '\\f' splits on form feeds.")
+def clean_text_command(file, jsonl, separator):
+    """Already-scraped plain text → the JSON article `tintinh extract` prints.
+
+    \b
+    One article per FILE (default): the first line is the headline, then the lead, then
+    the body, one paragraph per line (blank lines don't matter). Prints one JSON object.
+    Many articles: --jsonl or --split-on LINE (blank lines separate paragraphs, not
+    articles); prints JSON Lines, one article per input article, in order.
+    FILE "-" reads standard input. A bad JSON Lines record is reported on stderr with its
+    line number, the others are still printed, and the exit status is 1.
+    """
+    from pipelines.clean_text import RecordError, clean_jsonl_record, clean_text_article, split_dump
+
+    if jsonl and separator is not None:
+        raise click.ClickException("give --jsonl or --split-on, not both")
+    if separator is not None:
+        separator = "\f" if separator in ("\\f", "\f") else separator.strip()
+        if not separator:
+            raise click.ClickException("--split-on needs a non-blank LINE")
+    try:
+        stream = click.open_file(file, encoding="utf-8", errors="strict")
+        with stream:
+            if not jsonl and separator is None:
+                text = stream.read()
+                try:
+                    click.echo(_json_line(clean_text_article(text)))
+                except ValueError as e:
+                    raise click.ClickException(f"{file}: {e}") from None
+                return
+            if separator is not None:
+                for text in split_dump(stream, separator):
+                    click.echo(_json_line(clean_text_article(text)))
+                return
+            failed = 0
+            for number, line in enumerate(stream, 1):
+                try:
+                    article = clean_jsonl_record(line, number)
+                except RecordError as e:
+                    failed += 1
+                    click.echo(f"{file}: {e}", err=True)
+                    continue
+                if article is not None:
+                    click.echo(_json_line(article))
+            if failed:
+                raise click.ClickException(f"{file}: {failed} record(s) could not be read")
+    except UnicodeDecodeError as e:
+        raise click.ClickException(f"{file}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise click.ClickException(f"cannot read {file}: {e.strerror or e}") from None

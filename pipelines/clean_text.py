@@ -1,0 +1,316 @@
+"""Text-level cleaning: the junk that survives into a list of paragraphs.
+
+`clean_paragraphs` works on paragraphs only (no DOM), so it serves both the HTML extractors
+(after they pick the body) and plain text saved by other scrapers (`clean_text_article`,
+`tintinh clean-text`). It removes, without ever rewording a kept paragraph:
+
+* related-headline boxes saved as one line, headlines glued together with no separator
+  ("…Iphone 14 PromaxVĩnh Phúc: Khánh thành…PhúcYênVĩnh Phúc: Tuyên truyền…") → `related`;
+* "Xem thêm: <headline>" / "Tin liên quan: <headline>" lines → `related`;
+* a caption saved twice in a row (image alt/title, then the caption);
+* the title repeated in the body;
+* byline lines at the end ("Lê Sơn", "Tin, ảnh: P.Y", "Theo TTXVN", "Nguồn: …") → `authors`;
+* widget and footer labels ("Phiên bản di động", "Đọc tiếp", "Từ khóa: …", "Chia sẻ"…).
+
+Real prose is never touched: a line is dropped only when one of these patterns holds for the
+whole line, and the glued-headline test needs several independent signs at once.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+
+from pipelines.article import new_article
+from pipelines.text import content_key, fold_accents, fold_spaces, nfc
+
+EXTRACTOR = "clean-text@1"
+
+# ---------------------------------------------------------------------------------------------
+# Data: labels, prefixes, byline forms
+# ---------------------------------------------------------------------------------------------
+
+# Whole lines that are widget, navigation or footer labels (one or several in a row).
+WIDGET_LABELS = (
+    "phiên bản di động", "phiên bản máy tính", "đọc tiếp", "về trang chủ đề", "xem thêm",
+    "xem tiếp", "đọc thêm", "tham khảo thêm", "tin liên quan", "bài liên quan",
+    "tin cùng chuyên mục", "cùng chuyên mục", "tin khác", "tin mới", "tin mới nhất",
+    "đọc nhiều", "xem nhiều", "có thể bạn quan tâm", "bạn có thể quan tâm", "chia sẻ",
+    "chia sẻ bài viết", "in bài", "bản in", "gửi bài", "lưu bài", "lưu", "bình luận",
+    "gửi bình luận", "ý kiến bạn đọc", "quay lại", "trở về", "trở lại", "lên đầu trang",
+    "về đầu trang", "trang chủ", "copy link", "copy link thành công", "sao chép liên kết",
+    "theo dõi", "theo dõi chúng tôi", "facebook", "zalo", "twitter", "email", "tweet", "share",
+    "print", "quảng cáo", "advertisement", "nghe bài viết", "nghe đọc bài", "tải ứng dụng",
+    "thích", "like", "top",
+)
+# Lines that are a tag list or a masthead/copyright footer (short lines only).
+FOOTER_LINE = re.compile(
+    r"^(?:từ khóa|từ khoá|tags?|chủ đề|keywords?|giấy phép|tổng biên tập|cơ quan chủ quản|"
+    r"phó tổng biên tập|tòa soạn|toà soạn|đường dây nóng|hotline)\s*[:：#]|"
+    r"^©|^copyright\b", re.I)
+# Copyright notices say so somewhere in a short line.
+COPYRIGHT = re.compile(r"bản quyền thuộc|all rights reserved|ghi rõ nguồn", re.I)
+# "Xem thêm: <headline>": the label goes, the headline becomes a related link.
+RELATED_PREFIXES = re.compile(
+    r"^(?:xem thêm|đọc thêm|tham khảo thêm|tin liên quan|bài liên quan|xem thêm về|"
+    r"mời xem thêm|>>|>>>|►|▶)\s*[:：>»\-–]*\s*(?=\S)", re.I)
+
+# Bylines: prefixes that credit people or agencies.
+BYLINE_PREFIX = re.compile(
+    r"^(?:tin và ảnh|tin, ảnh|tin - ảnh|tin/ảnh|bài và ảnh|bài, ảnh|bài - ảnh|bài/ảnh|"
+    r"bài|tin|nhóm phóng viên|nhóm pv|tác giả|người viết|thực hiện|ghi chép|"
+    r"video|clip|nguồn|theo)\s*[:：]?\s+(?=\S)", re.I)
+_AGENCY = re.compile(r"^(?:TTXVN|TTXVN/Vietnam\+|Vietnam\+|VNA|AFP|Reuters|AP|Xinhua|TTO|VOV|VTV|"
+                     r"BNEWS|VTC News|Vietnamplus)$", re.I)
+_NAME_WORD = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]*\.?$|^[^\W\d_][^\W\d_'’]*$")
+_AUTHOR_SEPARATORS = re.compile(r"\s+(?:-|–|—|và|&)\s+|\s*[,;/]\s*")
+_AUTHOR_NOTE = re.compile(r"\s*\((?:tổng hợp|theo [^)]*|lược dịch|dịch|ctv|biên dịch|th)\)\s*$", re.I)
+
+SENTENCE_END = re.compile(r"[.!?…:;”\"»)\]]$")
+
+# Letters by case (Latin + Vietnamese), for glued-headline junctions "PromaxVĩnh".
+_LATIN = [chr(c) for c in list(range(0x41, 0x250)) + list(range(0x1E00, 0x1F00))]
+_UPPER = "".join(c for c in _LATIN if c.isalpha() and c.isupper())
+_LOWER = "".join(c for c in _LATIN if c.isalpha() and c.islower())
+_JUNCTION = re.compile(f"(?<=[{re.escape(_LOWER)}0-9)”\"’»])(?=[{re.escape(_UPPER)}])")
+# A Vietnamese syllable (accents folded): the word after a junction must be one, so brand
+# names glued in real prose ("VinFast", "TikTok", "TPBank", "iPhone") are not junctions.
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|tr|th|kh|ph|gh|gi|qu|[bcdghklmnprstvx])?"
+                       r"[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?$")
+_WORD = re.compile(r"[^\W\d_]+")
+_PREFIX = re.compile(r"^([^:：]{2,30})[:：]\s")
+
+_LABELS_RE = re.compile(
+    r"^(?:(?:" + "|".join(re.escape(label).replace(r"\ ", r"\s*") for label in
+                          sorted(WIDGET_LABELS, key=len, reverse=True)) +
+    r")\s*[:|•·/\-–]*\s*)+$", re.I)
+
+
+def _is_widget_line(line: str) -> bool:
+    if len(line) <= 80 and _LABELS_RE.match(line):
+        return True
+    if len(line) <= 160 and COPYRIGHT.search(line):
+        return True
+    return len(line) <= 300 and bool(FOOTER_LINE.match(line))
+
+
+# ---------------------------------------------------------------------------------------------
+# Glued related headlines
+# ---------------------------------------------------------------------------------------------
+
+def split_glued_headlines(line: str) -> list[str] | None:
+    """The headlines of a line made of several headlines glued together, else None.
+
+    Signs required: junctions where a lower-case letter/digit runs into an upper-case
+    Vietnamese word; every piece headline-sized (4+ words, ≤ 250 chars); and either a
+    repeated "Province: " prefix, or no sentence ending on the line and 3+ pieces, or a
+    widget label among the pieces ("Tham khảo thêm<title>")."""
+    cuts = [m.start() for m in _JUNCTION.finditer(line)
+            if _starts_with_syllable(line, m.start())]
+    if not cuts:
+        return None
+    pieces = [line[a:b].strip() for a, b in zip([0] + cuts, cuts + [len(line)])]
+    labels = [p for p in pieces if _LABELS_RE.match(p)]
+    headlines = [p for p in pieces if not _LABELS_RE.match(p)]
+    if labels:
+        return headlines if headlines and all(_headline_sized(h, 3) for h in headlines) else None
+    if not all(_headline_sized(p, 4) for p in pieces):
+        return None
+    prefixes = [m.group(1) for p in pieces if (m := _PREFIX.match(p))]
+    if len(prefixes) >= 2 and len(set(prefixes)) < len(prefixes):
+        return pieces
+    if SENTENCE_END.search(line):
+        return None
+    # Two pieces could be one caption with a brand glued in it ("Tập đoàn HòaPhát …").
+    return pieces if len(pieces) >= 3 else None
+
+
+def _starts_with_syllable(line: str, at: int) -> bool:
+    m = _WORD.match(line, at)
+    if not m or len(m.group()) < 2 or line[m.end():m.end() + 1].isdigit():   # "UA-50AU7700"
+        return False
+    return bool(_SYLLABLE.match(fold_accents(m.group())))
+
+
+def _headline_sized(piece: str, min_words: int) -> bool:
+    return len(piece.split()) >= min_words and len(piece) <= 250
+
+
+# ---------------------------------------------------------------------------------------------
+# Bylines
+# ---------------------------------------------------------------------------------------------
+
+def byline_authors(line: str) -> list[str] | None:
+    """The people/agencies a byline line credits ("Tin, ảnh: P.Y" → ["P.Y"]), else None."""
+    if len(line) > 80 or SENTENCE_END.search(line.rstrip(")")) and not line.endswith(")"):
+        return None
+    rest = line
+    m = BYLINE_PREFIX.match(rest)
+    prefixed = bool(m)
+    if m:
+        rest = rest[m.end():]
+    rest = _AUTHOR_NOTE.sub("", rest).strip()
+    if not rest:
+        return None
+    names = [n.strip(" .") for n in _AUTHOR_SEPARATORS.split(rest) if n and n.strip(" .")]
+    if not names or len(names) > 4:
+        return None
+    for name in names:
+        if _AGENCY.match(name):
+            continue
+        words = name.split()
+        if not 1 <= len(words) <= 5 or not all(_NAME_WORD.match(w) and w[0].isupper() for w in words):
+            return None
+        # A bare one-word line is too weak a sign unless it is initials ("P.Y").
+        if len(words) == 1 and not prefixed and "." not in name and len(names) == 1:
+            return None
+    return names
+
+
+# ---------------------------------------------------------------------------------------------
+# The cleaner
+# ---------------------------------------------------------------------------------------------
+
+def clean_paragraphs(paragraphs: list[str], title: str = ""
+                     ) -> tuple[list[str], list[str], list[dict]]:
+    """(kept paragraphs, authors found in byline lines, related headlines [{"url", "title"}])."""
+    title_key = content_key(title) if title else ""
+    related: list[dict] = []
+    kept: list[str] = []
+    for raw in paragraphs:
+        line = fold_spaces(raw)
+        if not line:
+            continue
+        if title_key and content_key(line) == title_key:
+            continue
+        if _is_widget_line(line):
+            continue
+        m = RELATED_PREFIXES.match(line)
+        if m and len(line) - m.end() <= 250 and not SENTENCE_END.search(line[:-1] or "x"):
+            related.extend(_related(h) for h in (split_glued_headlines(line[m.end():])
+                                                 or [line[m.end():]]))
+            continue
+        headlines = split_glued_headlines(line)
+        if headlines is not None:
+            related.extend(_related(h) for h in headlines)
+            continue
+        if kept and _same_caption(kept[-1], line):
+            if len(line) > len(kept[-1]):
+                kept[-1] = line            # keep the fuller one ("… Ảnh: X") in place
+            continue
+        kept.append(line)
+    authors: list[str] = []
+    while kept:
+        found = byline_authors(kept[-1])
+        if found is None:
+            break
+        authors[:0] = found
+        kept.pop()
+        while kept and _is_widget_line(kept[-1]):
+            kept.pop()
+    return kept, _unique(authors), related
+
+
+def _related(title: str) -> dict:
+    return {"url": None, "title": title.strip(" -–:")}
+
+
+def _same_caption(previous: str, line: str) -> bool:
+    """The same text twice in a row, or once without and once with its photo credit."""
+    if previous == line:
+        return True
+    short, long_ = sorted((content_key(previous), content_key(line)), key=len)
+    return len(short) >= 20 and long_.startswith(short) and \
+        bool(re.match(r"^\s*[(\-–.]*\s*(?:ảnh|photo|nguồn)\b", long_[len(short):]))
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen, out = set(), []
+    for item in items:
+        if item.casefold() not in seen:
+            seen.add(item.casefold())
+            out.append(item)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain-text articles
+# ---------------------------------------------------------------------------------------------
+
+_VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+
+
+def clean_text_article(text: str) -> dict:
+    """A plain-text article (first line the headline, then the lead, then the body, one
+    paragraph a line; blank lines do not matter) → the article dict."""
+    lines = [fold_spaces(line) for line in nfc(text).splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ValueError("empty article: no headline line")
+    title, rest = lines[0], lines[1:]
+    kept, authors, related = clean_paragraphs(rest, title)
+    sapo, body = (kept[0], kept[1:]) if kept else ("", [])
+    return new_article(
+        title=title,
+        sapo=sapo,
+        body="\n".join(body),
+        authors=authors,
+        related=related,
+        language="vi" if _VIETNAMESE.search(text) else None,
+        extractor=EXTRACTOR,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Many articles: plain-text dumps and JSON Lines
+# ---------------------------------------------------------------------------------------------
+
+class RecordError(ValueError):
+    """One input record could not be read; str(e) says which and why."""
+
+
+def split_dump(lines: Iterable[str], separator: str) -> Iterator[str]:
+    """The articles of a plain-text dump, separated by lines equal to `separator` (after
+    stripping spaces): paragraphs inside an article are blank-line separated, so a blank line
+    cannot separate articles. Chunks with no text are skipped."""
+    chunk: list[str] = []
+    for line in lines:
+        parts = line.split("\f") if separator == "\f" else [line]
+        for i, part in enumerate(parts):
+            if i:                              # a form feed inside the line ends an article
+                yield from _nonblank("".join(chunk))
+                chunk = []
+            if separator != "\f" and part.strip() == separator:
+                yield from _nonblank("".join(chunk))
+                chunk = []
+            else:
+                chunk.append(part)
+    yield from _nonblank("".join(chunk))
+
+
+def _nonblank(text: str) -> Iterator[str]:
+    if text.strip():
+        yield text
+
+
+def clean_jsonl_record(line: str, number: int = 1) -> dict | None:
+    """The article of one JSON Lines record {"text", optional "url", "id"} (None for a blank
+    line): `url` fills the article's url, `id` is passed through as an extra first key.
+    A bad record raises RecordError naming its line number."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise RecordError(f"line {number}: not JSON ({e.msg})") from None
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise RecordError(f'line {number}: no "text" string in the record')
+    try:
+        article = clean_text_article(record["text"])
+    except ValueError as e:
+        raise RecordError(f"line {number}: {e}") from None
+    if record.get("url"):
+        article["url"] = record["url"]
+    if "id" in record:
+        article = {"id": record["id"], **article}
+    return article
