@@ -26,7 +26,8 @@ SKIP_TAGS = frozenset(
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _HIDDEN_CLASSES = frozenset({"d-none", "hidden", "hide", "visually-hidden", "sr-only", "display-none"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_CAPTION_CLASS = re.compile(r"caption|^image$|img_chu_thich|image_desc|desc_image|photo-desc", re.I)
+_CAPTION_CLASS = re.compile(r"caption|^image$|^fig$|img_chu_thich|image_desc|desc_image|photo-desc|alt_imgeditor",
+                            re.I)
 _WS = re.compile(r"\s+")
 # Labels of related boxes and widgets: never a headline, never a block of the article.
 _BOX_LABELS = re.compile(r"^(?:tin liên quan|xem thêm|đọc thêm|tham khảo thêm|bài liên quan|tin cùng chuyên mục|"
@@ -175,7 +176,7 @@ def _collect(el, out: list, buf: list[str], kind: str) -> None:
             buf.append(" ")
         elif tag in BLOCK_TAGS or is_caption(child):
             _flush(buf, out, kind)
-            child_kind = ("caption" if kind == "caption" or is_caption(child)
+            child_kind = ("caption" if kind == "caption" or is_caption(child) or _image_box(child)
                           else "heading" if tag in HEADING_TAGS else kind)
             child_buf: list[str] = []
             _collect(child, out, child_buf, child_kind)
@@ -184,6 +185,12 @@ def _collect(el, out: list, buf: list[str], kind: str) -> None:
             _collect(child, out, buf, kind)
         if child.tail:
             buf.append(child.tail)
+
+
+def _image_box(el) -> bool:
+    """A figure or a layout table holding an image and a short text: that text is its caption."""
+    return (el.tag in ("figure", "table") and el.find(".//img") is not None
+            and len(text_of(el)) < 400)
 
 
 def dedupe_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -244,6 +251,7 @@ _LABEL = re.compile(r"^\s*(?:(?:bài|tin|ảnh|video|clip|đồ họa|thiết k�
                     r"(?:bài|tin|ảnh|video|clip|đồ họa|thiết kế))*\s*[:：]\s*)", re.I)
 _THEO = re.compile(r"^\s*theo\s+", re.I)
 _MORE_AUTHORS = re.compile(r"\s*và\s+\d+\s+tác\s+giả\s+khác\s*$", re.I)
+_AUTHOR_NOISE = re.compile(r"\s*(?:xem (?:tất cả )?(?:các )?bài viết(?: của tác giả)?|theo dõi(?: tác giả)?)\s*", re.I)
 _NOT_NAMES = re.compile(r"xem các bài viết|theo dõi|tác giả khác|^tác giả$|bình luận|chia sẻ|http|www\.|@",
                         re.I)
 _SPLIT = re.compile(r"\s+[-–—]\s+|\s*[,;]\s*|\s+và\s+|\s+&\s+", re.I)
@@ -256,7 +264,7 @@ def split_authors(text: str, organizations=()) -> list[str]:
     Agencies shown with a name become their own entry; notes such as "(tổng hợp)" are dropped;
     names of the outlet itself (`organizations`) are never authors.
     """
-    text = _MORE_AUTHORS.sub("", fold_spaces(text))
+    text = _MORE_AUTHORS.sub("", _AUTHOR_NOISE.sub(" ", fold_spaces(text)).strip())
     text = _LABEL.sub("", text)
     theo = bool(_THEO.match(text))
     text = _THEO.sub("", text)
@@ -286,7 +294,7 @@ def split_authors(text: str, organizations=()) -> list[str]:
 def _name_like(text: str) -> bool:
     core = _PAREN.sub("", text).strip(" .")
     words = core.split()
-    if not words or len(words) > 8 or len(core) > 60 or re.search(r"[\d:;!?\"“”]", core):
+    if not words or len(words) > 8 or len(core) > 60 or re.search(r"[\d:!?\"“”]", core):
         return False
     for w in words:
         if w.casefold() in ("và", "-", "–", "&", ",") or w in AGENCIES:
@@ -305,8 +313,8 @@ def byline_names(text: str, organizations=()) -> list[str] | None:
         return split_authors(text, organizations) or None
     if _THEO.match(text):
         rest = _THEO.sub("", text).strip(" .")
-        if rest.casefold() in _AGENCY_KEYS or (_name_like(rest) and len(rest.split()) <= 5):
-            return split_authors(text, organizations)  # may be [] for a non-agency source: line still dropped
+        if rest.casefold() in _AGENCY_KEYS or (len(rest.split()) <= 6 and not re.search(r"[,;:!?\"“”]", rest)):
+            return split_authors(text, organizations)  # [] for a non-agency source: the line is still dropped
         return None
     if _name_like(text):
         return split_authors(text, organizations) or None

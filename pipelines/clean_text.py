@@ -53,7 +53,7 @@ COPYRIGHT = re.compile(r"bản quyền thuộc|all rights reserved|ghi rõ ngu�
 # "Xem thêm: <headline>": the label goes, the headline becomes a related link.
 RELATED_PREFIXES = re.compile(
     r"^(?:xem thêm|đọc thêm|tham khảo thêm|tin liên quan|bài liên quan|xem thêm về|"
-    r"mời xem thêm|>>|>>>|►|▶)\s*[:：>»\-–]*\s*(?=\S)", re.I)
+    r"mời xem thêm|>>|>>>|►|▶)(?:\s*[:：>»\-–]+\s*|\s*(?=[^\W\d_]))(?=\S)", re.I)
 
 # Bylines: prefixes that credit people or agencies.
 BYLINE_PREFIX = re.compile(
@@ -185,8 +185,8 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
             continue
         if _is_widget_line(line):
             continue
-        m = RELATED_PREFIXES.match(line)
-        if m and len(line) - m.end() <= 250 and not SENTENCE_END.search(line[:-1] or "x"):
+        m = _related_prefix(line)
+        if m:
             related.extend(_related(h) for h in (split_glued_headlines(line[m.end():])
                                                  or [line[m.end():]]))
             continue
@@ -209,6 +209,19 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
         while kept and _is_widget_line(kept[-1]):
             kept.pop()
     return kept, _unique(authors), related
+
+
+def _related_prefix(line: str):
+    """The "Xem thêm: " label of a line that points at one headline, else None. Without a
+    colon or arrow the label must run into an upper-case word and the line must not read as
+    a sentence ("Xem thêm các quy định …" is prose)."""
+    m = RELATED_PREFIXES.match(line)
+    if not m or len(line) - m.end() > 250 or not line[m.end()].isupper() and \
+            not re.search(r"[:：>»\-–]", line[:m.end()]):
+        return None
+    if not re.search(r"[:：>»\-–]", line[:m.end()]) and line.endswith("."):
+        return None
+    return m
 
 
 def _related(title: str) -> dict:

@@ -186,22 +186,46 @@ def strip_site_suffix(title: str, names=()) -> str:
     return title
 
 
-def _pick_title(root, fam: Family | None, meta: dict, names) -> str:
-    el = first(root, fam.title) if fam else None
-    if el is not None:
-        return text_of(el)
+_BREADCRUMB = re.compile(r"\s[>»/›]\s|^\W*trang chủ\b", re.I)
+
+
+def _looks_like_breadcrumb(text: str) -> bool:
+    return bool(_BREADCRUMB.search(text)) or (text.isupper() and len(text.split()) <= 4)
+
+
+def _pick_title(root, fam: Family | None, meta: dict, names):
+    """(title, its element or None): the layout's headline element, never a breadcrumb h1."""
     reference = meta["headline"] or strip_site_suffix(meta["og_title"], names)
-    h1s = [t for t in (text_of(h) for h in root.iter("h1")) if t]
+    ref = fold_accents(reference)
+    for sel in (fam.title if fam else ()):
+        found = [(el, text_of(el)) for el in clean_dom.css(sel)(root)]
+        found = [(el, t) for el, t in found if t and not _looks_like_breadcrumb(t)]
+        if found:
+            same = [pair for pair in found if fold_accents(pair[1]) == ref]
+            return (same or found)[0][1], (same or found)[0][0]
+    h1s = [(h, text_of(h)) for h in root.iter("h1")]
+    h1s = [(h, t) for h, t in h1s if t and not _looks_like_breadcrumb(t)]
     if reference:
-        ref = fold_accents(reference)
-        for h in h1s:  # the h1 that is the headline, never a breadcrumb h1
-            if fold_accents(h) == ref:
-                return h
-        return reference
+        for h, t in h1s:
+            if fold_accents(t) == ref:
+                return t, h
+        return reference, None
     if h1s:
-        return max(h1s, key=len)
+        return max(h1s, key=lambda pair: len(pair[1]))[::-1]
     title_el = root.find(".//title")
-    return strip_site_suffix(text_of(title_el), names) if title_el is not None else ""
+    return (strip_site_suffix(text_of(title_el), names) if title_el is not None else ""), None
+
+
+def article_scope(title_el, container):
+    """The smallest element holding both the headline and the body (the article's own area),
+    so bylines, dates and tags are not taken from sidebars; None when that is the whole page."""
+    if title_el is None or container is None:
+        return None
+    above = {id(a) for a in title_el.iterancestors()} | {id(title_el)}
+    for el in [container, *container.iterancestors()]:
+        if id(el) in above:
+            return None if el.tag in ("body", "html") else el
+    return None
 
 
 def _leaf_texts(el) -> list[str]:
@@ -218,10 +242,17 @@ def _leaf_texts(el) -> list[str]:
     return [t for t in leaves if t]
 
 
-def _visible_authors(root, fam: Family, orgs) -> tuple[list[str], list, bool]:
-    """(names, the elements they came from, whether the byline said "và N tác giả khác")."""
+def _visible_authors(root, fam: Family, orgs, scope=None) -> tuple[list[str], list, bool]:
+    """(names, the elements they came from, whether the byline said "và N tác giả khác").
+
+    Within the article's scope when known; otherwise only the first match counts (a selector
+    such as ".author" also matches every teaser in a sidebar)."""
     for sel in fam.authors:
         els = clean_dom.css(sel)(root)
+        if scope is not None:
+            els = [el for el in els if el is scope or _inside(el, scope)] or els
+        if len(els) > 6:
+            els = els[:1]
         names, more = [], False
         for el in els:
             for text in _leaf_texts(el):
@@ -272,18 +303,20 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     orgs = list(dict.fromkeys(meta["organizations"] + names))
 
     fam = detect_family(root, site)
-    title = _pick_title(root, fam, meta, names)
-    sapo_el = first(root, fam.sapo) if fam else None
+    title, title_el = _pick_title(root, fam, meta, names)
+    container = first(root, fam.body) if fam else None
+    scope = article_scope(title_el, container)
+    area = scope if scope is not None else root
+    sapo_el = _first_in(area, root, fam.sapo) if fam else None
     sapo = text_of(sapo_el) if sapo_el is not None else ""
-    date_el = first(root, fam.date) if fam else None
-    tags = [t for t in (text_of(a) for a in clean_dom.select(root, common.get("tags", ())) if a.tag != "meta")
-            if t and len(t) < 80]
-    tags = list(dict.fromkeys(meta["tags"] + [t.lstrip("#") for t in tags]))
+    date_el = _first_in(area, root, fam.date) if fam else None
+    tags = [text_of(a) for a in clean_dom.select(area, common.get("tags", ())) if a.tag != "meta"] \
+        if scope is not None else []
+    tags = list(dict.fromkeys(meta["tags"] + [t.lstrip("#") for t in tags if t and len(t) < 80]))
 
     authors, related, images, more_authors = [], [], [], False
     if fam is not None:
-        container = first(root, fam.body)
-        authors, author_els, more_authors = _visible_authors(root, fam, orgs)
+        authors, author_els, more_authors = _visible_authors(root, fam, orgs, scope)
         for el in author_els + ([sapo_el] if sapo_el is not None else []):
             if el is not container and _inside(el, container):
                 clean_dom.drop(el)
@@ -367,6 +400,11 @@ def shown_description(root, description: str, title: str = "") -> str:
             if wanted in fold_accents(text) and len(text) <= len(description) + 40:
                 return text
     return ""
+
+
+def _first_in(area, root, selectors):
+    el = first(area, selectors)
+    return el if el is not None or area is root else first(root, selectors)
 
 
 def _inside(el, container) -> bool:
