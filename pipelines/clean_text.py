@@ -52,8 +52,8 @@ FOOTER_LINE = re.compile(
 COPYRIGHT = re.compile(r"bản quyền thuộc|all rights reserved|ghi rõ nguồn", re.I)
 # "Xem thêm: <headline>": the label goes, the headline becomes a related link.
 RELATED_PREFIXES = re.compile(
-    r"^(?:xem thêm|đọc thêm|tham khảo thêm|tin liên quan|bài liên quan|xem thêm về|"
-    r"mời xem thêm|>>|>>>|►|▶)(?:\s*[:：>»\-–]+\s*|\s*(?=[^\W\d_]))(?=\S)", re.I)
+    r"^(?:xem thêm về|mời xem thêm|xem thêm|đọc thêm|tham khảo thêm|tin liên quan|"
+    r"bài liên quan|>>>|>>|►|▶)(?:\s*[:：>»\-–]+\s*|\s*(?=[^\W\d_]))(?=\S)", re.I)
 
 # Bylines: prefixes that credit people or agencies.
 BYLINE_PREFIX = re.compile(
