@@ -122,11 +122,15 @@ def _rss_item_link(item) -> str | None:
 
 
 def _atom_entry_link(entry) -> str | None:
-    links = [c for c in entry if _local(c.tag) == "link"]
+    # rel defaults to "alternate" (RFC 4287); enclosures (images) and self/edit links are not the page
+    links = [c for c in entry if _local(c.tag) == "link" and c.get("href")]
     for link in links:
-        if link.get("rel", "alternate") == "alternate" and link.get("type", "text/html") in ("text/html", ""):
+        if link.get("rel", "alternate") == "alternate":
             return link.get("href")
-    return links[0].get("href") if links else None
+    for link in links:
+        if link.get("rel") not in ("enclosure", "self", "edit", "replies", "license"):
+            return link.get("href")
+    return None
 
 
 # ---------------------------------------------------------------- sitemaps
@@ -267,7 +271,7 @@ def _site_key(url: str) -> str:
 _LISTING_SEGMENTS = frozenset("""
     tag tags tu-khoa tukhoa keyword keywords chu-de chude topic topics su-kien-noi-bat event events
     collection tac-gia author authors user profile search tim-kiem timkiem video videos clip clips
-    podcast podcasts photo photos gallery rss feed feeds static assets images image media login
+    podcast podcasts rss feed feeds static assets images image login
     dang-nhap dang-ky register lien-he contact gioi-thieu about epaper e-paper bao-in page trang
     category chuyen-muc danh-muc amp-stories print in-bai
 """.split())
