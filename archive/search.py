@@ -118,33 +118,51 @@ def fts_phrase(query: str | None, *, exact: bool = False) -> str:
     return unify_tones(phrase) if exact else phrase
 
 
+class _FoldTable(dict):
+    """str.translate table folding one character to one (lower case, no diacritics, đ → d), so
+    a folded text keeps every position of the original: hits found in it mark the original."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = folded = fold_accents(char)[:1] or char
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | None:
-    """SQL vi_snippet(text, query[, words]): the passage of `text` with the most query words,
-    each hit in <mark>…</mark> (plain text otherwise, like FTS5's snippet(): escape it before
-    using it as HTML); hits compare folded, so "da nang" marks "Đà Nẵng".
+    """SQL vi_snippet(text, query[, words]): about `words` words of `text` around the densest
+    run of query words, each hit in <mark>…</mark> (plain text otherwise, like FTS5's snippet():
+    escape it before using it as HTML); hits compare folded, so "da nang" marks "Đà Nẵng".
     """
     if text is None:
         return None
-    wanted = {fold_accents(w) for w in _WORD.findall(nfc(query or ""))}
-    spans = [(m.start(), m.end(), fold_accents(m.group()) in wanted)
-             for m in _WORD.finditer(text)]
-    if not spans:
-        return text[:200]
-    words = max(1, int(words))
-    hits = [i for i, span in enumerate(spans) if span[2]]
-    # Window of `words` words starting a little before the hit that gathers most hits after it.
-    best = max(hits, key=lambda i: sum(1 for h in hits if i <= h < i + words), default=0)
-    first = max(0, best - words // 5)
-    last = min(len(spans), first + words) - 1
-    out, pos = [], spans[first][0]
-    for start, end, hit in spans[first:last + 1]:
-        out.append(text[pos:start])
-        word = text[start:end]
-        out.append(f"<mark>{word}</mark>" if hit else word)
-        pos = end
-    prefix = "…" if first > 0 else ""
-    suffix = "…" if last < len(spans) - 1 else text[pos:].rstrip()
-    return prefix + "".join(out).strip() + suffix
+    width = max(1, int(words)) * 6  # characters: a Vietnamese syllable and its space
+    wanted = sorted({fold_accents(w) for w in _WORD.findall(nfc(query or ""))}, key=len, reverse=True)
+    hits = []
+    if wanted:
+        pattern = r"(?<!\w)(?:" + "|".join(map(re.escape, wanted)) + r")(?!\w)"
+        hits = [m.span() for m in re.finditer(pattern, text.translate(_FOLD_TABLE))]
+    best, most, j = 0, 0, 0
+    for i, (start, _) in enumerate(hits):  # two pointers: the hit starting the fullest window
+        while hits[j][0] < start - width:
+            j += 1
+        if i - j + 1 > most:
+            best, most = hits[j][0], i - j + 1
+    begin = max(0, best - width // 5)
+    while begin > 0 and text[begin - 1].isalnum():
+        begin -= 1
+    end = min(len(text), begin + width)
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    out, pos = [], begin
+    for start, stop in hits:
+        if begin <= start and stop <= end:
+            out += [text[pos:start], "<mark>", text[start:stop], "</mark>"]
+            pos = stop
+    out.append(text[pos:end])
+    return ("…" if begin > 0 else "") + "".join(out).strip() + ("…" if end < len(text) else "")
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
@@ -191,14 +209,21 @@ def search(db, query: str, exact: bool = False, limit: int = 20) -> list[dict]:
     if not query or not query.strip():
         return []
     table = EXACT_FTS_TABLE if exact else FTS_TABLE
+    # Rank in a subquery: the outer query makes snippets for the `limit` best rows only
+    # (SQLite computes every selected column before sorting).
     sql = f"""
+        WITH hits AS (
+            SELECT rowid AS id,
+                   rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH :phrase) AS together,
+                   rank
+            FROM {table} WHERE {table} MATCH :match
+            ORDER BY together DESC, rank LIMIT :limit
+        )
         SELECT a.id, a.url, a.site, a.province, a.title, a.published_at,
                vi_snippet(coalesce(a.sapo, '') || ' ' || coalesce(a.body, ''), :q) AS snippet,
-               f.rank AS rank
-        FROM {table} AS f JOIN articles AS a ON a.id = f.rowid
-        WHERE {table} MATCH :match
-        ORDER BY f.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH :phrase) DESC, f.rank
-        LIMIT :limit
+               hits.rank AS rank
+        FROM hits JOIN articles AS a ON a.id = hits.id
+        ORDER BY hits.together DESC, hits.rank
     """
     params = {"q": query, "match": fts_query(query, exact=exact),
               "phrase": fts_phrase(query, exact=exact), "limit": int(limit)}

@@ -1,0 +1,169 @@
+"""Search latency through datasette over HTTP: p50/p95 of full-text queries on a large archive.
+
+    .venv/bin/python bench/search_latency.py [--db archive.db] [--n 200000] [--rounds 5]
+
+With --db pointing at an existing archive (e.g. one built by bench/ingest.py) it is used as is;
+otherwise an archive of --n synthetic articles is built at --build-db (kept for later runs):
+real sentences from the vi-news corpus recombined into articles of 8–30 sentences, with
+province names (old and new tone placement, with and without đ) mixed in, published over a
+year. Rows go straight into `articles` through SQL (the search triggers keep the indexes),
+not through Archive.store_article: dedup speed is bench/ingest.py's subject, not this one's.
+
+Then `tintinh serve` runs on a free port and a fixed set of queries (accented and not, rare and
+common, one to three syllables) is sent --rounds times to each endpoint:
+  table      /archive/articles.json?_search=…       the search box: count + facets + 20 rows
+  table-lean the same with _nocount=1&_nofacet=1&_col=title
+  canned     /archive/search.json?q=…                ranked, phrase first, 50 rows with snippets
+  exact      /archive/search_exact.json?q=…          the exact-accent index
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archive.store import Archive  # noqa: E402
+
+CORPUS = [ROOT.parent / "shared" / "corpora" / "vi-news" / "pages", ROOT / "tests" / "fixtures" / "search" / "gold"]
+PLACES = ["Đà Nẵng", "Hoà Bình", "Hòa Bình", "Lào Cai", "Phú Thọ", "Thanh Hóa", "Nghệ An",
+          "Quảng Ninh", "Cần Thơ", "Gia Lai", "Khánh Hòa", "Khánh Hoà", "Hà Tĩnh", "Bắc Ninh"]
+PHRASES = ["nhà máy thủy điện", "nhà máy thuỷ điện", "giá vàng", "du lịch", "giao thông",
+           "chính sách mới", "cổ phiếu", "bệnh viện"]
+QUERIES = ["da nang", "Đà Nẵng", "hoa binh", "Hòa Bình", "thuy dien", "thuỷ điện", "lao cai",
+           "gia vang", "chinh sach moi", "co phieu", "benh vien", "du lich", "giao thong",
+           "ung thu", "nha may thuy dien hoa binh", "khanh hoa", "Thanh Hóa", "dau tu",
+           "\"thuy dien\"", "tăng"]
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[A-ZĐÀ-Ỹ\"“])")
+
+
+def corpus_sentences() -> list[str]:
+    folder = next((f for f in CORPUS if any(f.glob("*.gold.json"))), None)
+    if folder is None:
+        raise SystemExit("no vi-news corpus found")
+    lines = [line for p in sorted(folder.glob("*.gold.json"))
+             for line in json.loads(p.read_text(encoding="utf-8"))["body"].splitlines()]
+    return [s for line in lines for s in _SENTENCE.split(line) if len(s.split()) >= 5]
+
+
+def synthetic_rows(n: int, seed: int = 1):
+    rng = random.Random(seed)
+    sentences = corpus_sentences()
+    provinces = PLACES[:10]
+    for i in range(n):
+        place = rng.choice(PLACES)
+        picked = rng.sample(sentences, rng.randint(8, 30))
+        picked.insert(rng.randrange(len(picked)), f"Tại {place}, {rng.choice(PHRASES)} được quan tâm.")
+        paragraphs = ["\n".join(picked[k:k + 3]) for k in range(1, len(picked), 3)]
+        day = 1 + i * 365 // max(1, n)
+        yield {
+            "canonical_url": f"https://bench{i % 30}.vn/bai-{i}.html", "url": f"https://bench{i % 30}.vn/bai-{i}.html",
+            "site": f"bench{i % 30}", "province": provinces[i % 30 % len(provinces)],
+            "title": f"{place}: {picked[0][:80]}", "sapo": picked[0], "body": "\n".join(paragraphs),
+            "published_at": time.strftime("%Y-%m-%dT%H:%M:00+07:00", time.gmtime(1735689600 + day * 86400 + i % 86400)),
+            "category": rng.choice(["Thời sự", "Kinh tế", "Xã hội", "Du lịch", "Giao thông"]),
+        }
+
+
+def build(path: Path, n: int) -> None:
+    t0 = time.monotonic()
+    with Archive(path) as archive:
+        conn = archive.conn
+        fields = ["canonical_url", "url", "site", "province", "title", "sapo", "body", "published_at", "category"]
+        sql = f"INSERT INTO articles ({', '.join(fields)}) VALUES ({', '.join(':' + f for f in fields)})"
+        batch = []
+        for row in synthetic_rows(n):
+            batch.append(row)
+            if len(batch) == 5000:
+                conn.execute("BEGIN"); conn.executemany(sql, batch); conn.execute("COMMIT")
+                batch.clear()
+        if batch:
+            conn.execute("BEGIN"); conn.executemany(sql, batch); conn.execute("COMMIT")
+        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+        conn.execute("INSERT INTO articles_fts_exact(articles_fts_exact) VALUES ('optimize')")
+    took = time.monotonic() - t0
+    print(f"built {n} articles in {took:.0f} s ({n / took:.0f} articles/s with both indexes), "
+          f"{path.stat().st_size / 1e6:.0f} MB")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def timed_get(url: str) -> float:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+    return (time.perf_counter() - t0) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", help="an existing archive to query (default: build one)")
+    ap.add_argument("--n", type=int, default=200_000, help="synthetic articles when building")
+    ap.add_argument("--build-db", default="/tmp/tintinh-bench-search.db")
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+
+    path = Path(args.db or args.build_db)
+    if args.db is None and not path.exists():
+        build(path, args.n)
+    count = sqlite3.connect(path).execute("SELECT count(*) FROM articles").fetchone()[0]
+    name = path.stem
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("tintinh")), "serve", "--db", str(path),
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                timed_get(base + "/-/versions.json")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("datasette did not start")
+                time.sleep(0.2)
+        endpoints = {
+            "table": lambda q: f"/{name}/articles.json?" + urllib.parse.urlencode({"_search": q}),
+            "table-lean": lambda q: f"/{name}/articles.json?" + urllib.parse.urlencode(
+                {"_search": q, "_nocount": 1, "_nofacet": 1, "_col": "title", "_size": 20}),
+            "canned": lambda q: f"/{name}/search.json?" + urllib.parse.urlencode({"q": q}),
+            "exact": lambda q: f"/{name}/search_exact.json?" + urllib.parse.urlencode({"q": q}),
+        }
+        print(f"{count} articles in {path} ({path.stat().st_size / 1e6:.0f} MB), "
+              f"{len(QUERIES)} queries x {args.rounds} rounds per endpoint, sequential")
+        for label, make in endpoints.items():
+            for q in QUERIES:  # warm-up: first touch of each index page
+                timed_get(base + make(q))
+            times, worst = [], (0.0, "")
+            for _ in range(args.rounds):
+                for q in QUERIES:
+                    ms = timed_get(base + make(q))
+                    times.append(ms)
+                    worst = max(worst, (ms, q))
+            times.sort()
+            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            print(f"{label:11s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
+                  f"max {times[-1]:7.1f} ms (slowest query: {worst[1]!r})")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
