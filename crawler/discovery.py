@@ -280,8 +280,8 @@ _STATIC_EXTENSIONS = frozenset("""
     pptx zip rar gz mp3 mp4 m4a wav webm ogg mov avi flv woff woff2 ttf eot apk exe
 """.split())
 # Page suffixes used by Vietnamese news CMSs: .chn cafef, .tpo tienphong, .vov vov,
-# .bbg baobacninhtv, .ldo laodong; .aspx/.php on older provincial portals.
-_PAGE_EXTENSIONS = r"(?:html?|chn|tpo|vov|bbg|ldo|aspx|php)"
+# .bbg baobacninhtv, .ldo laodong, .vnp vietnamplus; .aspx/.php on older provincial portals.
+_PAGE_EXTENSIONS = r"(?:html?|chn|tpo|vov|bbg|ldo|vnp|aspx|php)"
 _LISTING_LAST = re.compile(
     r"(?:^|-)(?:tag|tags|event|topic|chu-de)-?\d*(?:\.[a-z]+)?$"   # …-tag123.html, -event456.html
     r"|(?:^|-)(?:page|p|trang)-?\d{1,3}(?:\.[a-z]+)?$"             # pagination: -p2, -page3, trang-4

@@ -317,7 +317,7 @@ ARTICLES = [
     "https://plo.vn/nam-2025-tp-can-tho-moi-da-giam-hon-4000-bien-che-post874902.html",
     "https://baolaocai.vn/viet-tiep-uoc-mo-post890641.html",
     "https://baolaocai.vn/net-duyen-tham-cua-thieu-nu-thai-muong-lo-post884948.html",
-    # shapes of other outlets (vi-news-sites.md §4)
+    # shapes of other outlets (vi-news-sites.md §4), and URLs quoted in public code (sites.toml [code])
     "https://baobacninhtv.vn/bac-ninh-don-nhan-huan-chuong-lao-dong-postid430001.bbg",
     "https://baocantho.com.vn/can-tho-khoi-cong-cau-moi-a198765.html",
     "https://vtcnews.vn/gia-vang-hom-nay-tang-manh-ar912345.html",
@@ -333,7 +333,13 @@ ARTICLES = [
     "https://baodaklak.vn/xa-hoi/202601/dak-lak-ho-tro-nguoi-dan-vung-lu-lut/",
     "https://www.qdnd.vn/quoc-phong-an-ninh/tin-tuc/hai-quan-nhan-dan-huan-luyen-tau-moi-812345",
     "https://cand.com.vn/thoi-su/bo-cong-an-trien-khai-dich-vu-cong-moi-i765432/",
-    "https://m.vietnamplus.vn/ha-noi-mo-rong-tuyen-duong-sat-do-thi-post1012345.html",
+    "https://www.vietnamplus.vn/bao-ve-nguoi-cao-tuoi-truoc-cac-chieu-lua-dao-tinh-vi-tren-khong-gian-mang-post1101437.vnp",
+    "https://nld.com.vn/cong-an-tp-hcm-ket-luan-vu-ca-si-chi-dan-dung-ma-tuy-196250821135822527.htm",
+    "https://baodanang.vn/co-ganh-thu-choi-tao-nha-cua-nguoi-dan-nong-thon-3235682.html",
+    "https://baohaiphong.vn/hai-phong-bo-sung-69-cong-trinh-du-an-thu-hoi-dat-nam-2026-541045.html",
+    "https://baoquangninh.vn/vinh-ha-long-toa-sang-3314842.html",
+    "https://znews.vn/nghien-cuu-ve-ai-cua-nhom-ky-su-viet-duoc-cong-nhan-cap-quoc-te-post1281985.html",
+    "https://baonghean.vn/gia-ca-phe-hom-nay-20-4-2026-tang-dong-loat-300-dong-10333605.html",
     "https://www.sggp.org.vn/tphcm-khoi-cong-du-an-chong-ngap-post812345.html?utm_source=rss",
 ]
 
