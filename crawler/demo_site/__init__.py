@@ -1,0 +1,1 @@
+"""The miniature mirror bundled for `tintinh demo` (data files; see site.toml)."""

@@ -1,0 +1,106 @@
+"""Run one crawl in-process (Scrapy's CrawlerProcess with tintinh's settings) and summarise it.
+
+Scrapy's reactor runs once per process, so `crawl()` can be called once per process: that is what
+`tintinh crawl` and `tintinh demo` do; tests call the CLI in a subprocess.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.lock import db_lock
+from crawler.sites import get_site, load_sites
+from crawler.spiders.news import NewsSpider
+from pipelines.stages import SUMMARY_STAT
+
+PROGRESS_EVERY = 15.0  # seconds between progress lines
+
+COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "failed", "skipped")
+
+
+def crawl_settings(db: str, refresh: bool = False, overrides: dict | None = None) -> Settings:
+    """crawler.settings, with the archive path, and quieter logs for the command line."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    # The failures table holds every lost page; the terminal only needs real warnings.
+    settings.set("LOG_LEVEL", "WARNING", priority="project")
+    settings.set("RETRY_GIVE_UP_LOG_LEVEL", "INFO", priority="project")
+    settings.set("TINTINH_DB", str(db), priority="cmdline")
+    settings.set("TINTINH_REFRESH", bool(refresh), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, url: str | None = None,
+          db: str = "archive.db", limit: int | None = None, refresh: bool = False,
+          settings: dict | None = None, progress: Callable[[str], None] = print) -> dict:
+    """Crawl registered sites (or one site by URL) into the archive at `db`.
+
+    Returns {"run_id", "sites": {slug: counters}, "responses", "seconds", "finish_reason"}.
+    Raises crawler.sites.UnknownSite for an unknown slug, crawler.lock.CrawlLocked when another
+    crawl holds the archive, ValueError when there is nothing to crawl.
+    """
+    if all_sites:
+        slugs = sorted(load_sites())
+    sites = [get_site(slug) for slug in slugs]
+    if bool(sites) == bool(url):
+        raise ValueError("name one or more sites, --all, or --url URL")
+    with db_lock(db):
+        process = CrawlerProcess(crawl_settings(db, refresh, settings))
+        crawler = process.create_crawler(NewsSpider)
+        reporter = _Progress(crawler, progress)
+        for site in sites:
+            progress(f"{site.slug}: {site.name} — {len(site.feeds)} feeds, {len(site.sitemaps)} sitemaps,"
+                     f" {len(site.sections)} sections")
+        if url:
+            progress(f"{url}: discovering feeds, sitemaps and article links")
+        started = time.monotonic()
+        process.crawl(crawler, site=",".join(s.slug for s in sites), url=url or "", limit=limit or "")
+        process.start()
+        result = dict(crawler.stats.get_value(SUMMARY_STAT) or {"run_id": None, "sites": {}})
+        result["seconds"] = round(time.monotonic() - started, 2)
+        result["responses"] = getattr(crawler.spider, "ok_responses", 0)
+        result["finish_reason"] = crawler.stats.get_value("finish_reason")
+        reporter.stop()
+    return result
+
+
+class _Progress:
+    """A line every PROGRESS_EVERY seconds while the crawl runs."""
+
+    def __init__(self, crawler, progress: Callable[[str], None]):
+        self.crawler, self.progress, self.loop = crawler, progress, None
+        crawler.signals.connect(self.start, signal=signals.engine_started)
+        crawler.signals.connect(self.stop, signal=signals.spider_closed)
+
+    def start(self):
+        from twisted.internet import task
+        self.loop = task.LoopingCall(self.report)
+        self.loop.start(PROGRESS_EVERY, now=False)
+
+    def report(self):
+        stats = self.crawler.stats
+        self.progress(f"… {stats.get_value('response_received_count', 0)} responses,"
+                      f" {stats.get_value('item_scraped_count', 0)} archived,"
+                      f" {stats.get_value('item_dropped_count', 0)} failed")
+
+    def stop(self):
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+
+
+def summary_lines(result: dict) -> list[str]:
+    """The per-site table printed at the end of a crawl, failure reasons after each row."""
+    width = max([len(s) for s in result["sites"]] + [4])
+    lines = ["site".ljust(width) + "".join(c.rjust(11) for c in COLUMNS)]
+    for site, row in result["sites"].items():
+        line = site.ljust(width) + "".join(str(row.get(c, 0)).rjust(11) for c in COLUMNS)
+        if row.get("reasons"):
+            line += "   " + ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
+        lines.append(line)
+    return lines

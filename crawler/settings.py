@@ -1,0 +1,64 @@
+"""Scrapy settings for tintinh: polite by default, every failure recorded, pipeline order fixed.
+
+`scrapy crawl news -a site=SLUG` and `tintinh crawl` both read this module (scrapy.cfg points here);
+any value can be overridden per run with `-s KEY=VALUE`.
+"""
+
+BOT_NAME = "tintinh"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# An honest user agent: who we are and where to complain.
+USER_AGENT = "tintinh/0.1 (+https://github.com/tintinh/tintinh; Vietnamese provincial news archive)"
+
+# Politeness: obey robots.txt, at most 2 requests at a time per host, AutoThrottle adapts the
+# delay to how fast each site answers.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5        # each delay varies ±50%
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounds: a news page is well under 2 MB; anything past DOWNLOAD_MAXSIZE is cancelled and recorded
+# as a failure ("too_large") instead of filling memory.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+
+HTTPCACHE_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+# Every dropped page is recorded in the archive's failures table; the log needs only a line.
+DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
+
+# Mirror origins: crawl a registered site from another origin (a local mirror) while every URL in
+# the crawl and in the archive stays the site's real one. Keys are slugs or hosts, values a base
+# URL, e.g. {"baolaocai": "http://127.0.0.1:8000"} or {"baolaocai.vn": "http://127.0.0.1:8000/baolaocai.vn"}.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.middlewares.MirrorDownloadHandler",
+    "https": "crawler.middlewares.MirrorDownloadHandler",
+}
+TINTINH_ORIGINS = {}
+
+# page → article → checked → archived; normalisation and cleaning happen inside extraction.
+ITEM_PIPELINES = {
+    "pipelines.stages.ExtractPipeline": 100,
+    "pipelines.stages.ValidatePipeline": 200,
+    "pipelines.stages.StorePipeline": 300,
+}
+
+TINTINH_DB = "archive.db"
+TINTINH_DISCOVERY = ["feeds", "sitemaps", "sections"]  # where registered sites' article URLs come from
+TINTINH_REFRESH = False           # True: fetch article URLs already archived again (new versions)
+TINTINH_SITEMAP_CHILDREN = 20     # child sitemaps followed per sitemap index, news sitemaps first
+TINTINH_MIN_BODY_CHARS = 80       # shorter bodies are dropped as "short_body"
+
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""Scrapy spiders: one generic NewsSpider (crawler.spiders.news) serves every site."""

@@ -1,0 +1,306 @@
+"""NewsSpider: one generic spider for every registered outlet, or for any news site by URL.
+
+    scrapy crawl news -a site=baolaocai            # one registered site ("a,b" or "all" for more)
+    scrapy crawl news -a url=https://example.vn/    # a site not in the registry
+    scrapy crawl news -a site=baolaocai -a limit=20 -s TINTINH_DB=archive.db
+
+Article URLs are discovered from the site's RSS/Atom feeds, (news) sitemaps and section pages
+(crawler.discovery does the parsing); only URLs of that site with an article shape are followed.
+The spider yields raw `Page` items, one per article fetch and one per failed fetch; the pipelines
+(pipelines/stages.py) extract, check and archive them. Article URLs already in the archive are
+skipped before fetching unless the crawl is a refresh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
+
+from archive.store import Archive
+from archive.urls import BadURL, canonical_url
+from crawler import discovery
+from crawler.sites import Site, bare_host, get_site, host_aliases, load_sites, site_for_url
+
+# Response headers worth keeping with a page (the rest is noise for an archive).
+KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "date", "location")
+
+
+@dataclass
+class Page:
+    """One fetch of an article URL: the raw page, or why there is none."""
+    url: str                   # the real URL asked for (before redirects)
+    site: str                  # registry slug, or the host for an unregistered site
+    final_url: str = ""        # after redirects
+    status: int | None = None
+    headers: dict = field(default_factory=dict)
+    body: bytes | None = field(default=None, repr=False)
+    fetched_at: str = ""
+    failure: str = ""          # reason, e.g. "http_404", "timeout", "not_html"; "" when fetched
+    detail: str = ""
+    kind: str = "article"      # article | feed | sitemap | section | robots | start
+    article: dict | None = field(default=None, repr=False)   # filled by the extract pipeline
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def failure_reason(failure) -> tuple[str, str]:
+    """A Twisted failure from an errback → (reason, detail)."""
+    exc = failure.value
+    detail = str(exc)
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}", f"HTTP {exc.response.status}"
+    if isinstance(exc, CannotResolveHostError):
+        return "dns_error", detail
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return "connection_refused", detail
+    if isinstance(exc, DownloadTimeoutError):
+        return "timeout", detail
+    if isinstance(exc, DownloadCancelledError):
+        return ("too_large" if "max size" in detail else "cancelled"), detail
+    if isinstance(exc, DownloadFailedError):
+        return "download_failed", detail
+    if isinstance(exc, IgnoreRequest):
+        if "redirections" in detail:
+            return "redirect_loop", detail
+        if "robots.txt" in detail:
+            return "robots_forbidden", detail
+        return "ignored", detail
+    return type(exc).__name__.lower(), detail
+
+
+def charset_problem(body: bytes, content_type: str) -> str:
+    """Why the body cannot be decoded with the charset it declares (UTF-8 when none), or ""."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        declared = "utf-8"
+    else:
+        declared = (http_content_type_encoding(content_type) or html_body_declared_encoding(body)
+                    or "utf-8")
+    encoding = resolve_encoding(declared)
+    if encoding is None:
+        return f"unknown charset {declared!r}"
+    text = body.decode(encoding, errors="replace")
+    bad = text.count("\ufffd") - body.decode("latin-1").count("\ufffd")
+    # A stray broken byte is common and harmless; many mean the page is in another charset.
+    if bad > max(16, len(body) // 10000):
+        return f"{bad} byte sequences are not valid {declared}"
+    return ""
+
+
+def _kept_headers(response) -> dict:
+    headers = {}
+    for name in KEPT_HEADERS:
+        value = response.headers.get(name)
+        if value is not None:
+            headers[name] = value.decode("latin-1")
+    return headers
+
+
+@dataclass
+class _Target:
+    """One site being crawled: what counts as its article, and how many were queued."""
+    slug: str
+    site: Site | None
+    host: str                # bare host, for a site not in the registry
+    queued: int = 0
+    skipped: int = 0
+
+    def owns(self, url: str) -> bool:
+        if self.site is not None:
+            return site_for_url(url) is self.site
+        return bare_host(urlsplit(url).hostname or "") == self.host
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, site: str = "", url: str = "", limit: str | int = "", refresh: str = "",
+                 **kwargs):
+        super().__init__(**kwargs)
+        if bool(site) == bool(url):
+            raise ValueError("give either -a site=SLUG[,SLUG…|all] or -a url=URL")
+        self.start_url = url
+        self.limit = int(limit) if limit else 0
+        self.refresh_arg = str(refresh).lower() in {"1", "true", "yes"}
+        self.targets: dict[str, _Target] = {}
+        if url:
+            known = site_for_url(url)
+            host = bare_host(urlsplit(url).hostname or "")
+            slug = known.slug if known else host
+            self.targets[slug] = _Target(slug, known, host)
+        else:
+            slugs = sorted(load_sites()) if site == "all" else [s.strip() for s in site.split(",") if s.strip()]
+            for slug in slugs:
+                self.targets[slug] = _Target(slug, get_site(slug), "")
+        self._seen: set[str] = set()
+        self._archive: Archive | None = None
+        self.ok_responses = 0
+
+    @property
+    def slugs(self) -> list[str]:
+        return list(self.targets)
+
+    @property
+    def sites(self) -> list[Site]:
+        return [t.site for t in self.targets.values() if t.site is not None]
+
+    @property
+    def refresh(self) -> bool:
+        return self.refresh_arg or self.crawler.settings.getbool("TINTINH_REFRESH")
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    async def start(self):
+        if not self.refresh:
+            self._archive = Archive(self.crawler.settings.get("TINTINH_DB"))
+        for target in self.targets.values():
+            site = target.site
+            if self.start_url:
+                if discovery.is_article_url(self.start_url, site):
+                    for request in self._follow_article(self.start_url, target):
+                        yield request
+                else:
+                    yield self._discover(self.start_url, target, "start")
+            else:
+                sources = self.settings.getlist("TINTINH_DISCOVERY")
+                for kind in ("feed", "sitemap", "section"):
+                    if f"{kind}s" in sources:
+                        for url in getattr(site, f"{kind}s"):
+                            yield self._discover(url, target, kind)
+            if self.start_url or (not site.sitemaps and "sitemaps" in self.settings.getlist("TINTINH_DISCOVERY")):
+                root = self.start_url or f"https://{site.domains[0]}/"
+                yield self._discover(f"{urlsplit(root).scheme}://{urlsplit(root).netloc}/robots.txt",
+                                     target, "robots")
+
+    def _discover(self, url: str, target: _Target, kind: str) -> scrapy.Request:
+        callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "robots": self.parse_robots,
+                    "section": self.parse_section, "start": self.parse_section}[kind]
+        return scrapy.Request(url, callback=callback, errback=self.fetch_failed, dont_filter=True,
+                              cb_kwargs={"target": target},
+                              meta={"target": target, "kind": kind})
+
+    def parse_feed(self, response, target: _Target):
+        self.ok_responses += 1
+        try:
+            urls = discovery.parse_feed(response.body, response.url)
+        except discovery.DiscoveryError as e:
+            yield self._unusable(response, target, "bad_feed", str(e))
+            return
+        for url in urls:
+            yield from self._follow_article(url, target)
+
+    def parse_sitemap(self, response, target: _Target):
+        self.ok_responses += 1
+        try:
+            children, pages = discovery.parse_sitemap(response.body, response.url)
+        except discovery.DiscoveryError as e:
+            yield self._unusable(response, target, "bad_sitemap", str(e))
+            return
+        # News sitemaps hold the latest articles; archives of past months come after.
+        children.sort(key=lambda u: "news" not in u.lower())
+        for url in children[: self.settings.getint("TINTINH_SITEMAP_CHILDREN")]:
+            yield self._discover(url, target, "sitemap")
+        for url in pages:
+            yield from self._follow_article(url, target)
+
+    def parse_robots(self, response, target: _Target):
+        self.ok_responses += 1
+        for url in discovery.sitemaps_from_robots(response.text, response.url):
+            if target.owns(url):
+                yield self._discover(url, target, "sitemap")
+
+    def parse_section(self, response, target: _Target):
+        self.ok_responses += 1
+        if not isinstance(response, HtmlResponse):
+            return
+        if response.meta["kind"] == "start":
+            for url in discovery.feeds_from_html(response.body, response.url):
+                yield self._discover(url, target, "feed")
+        for url in discovery.links_from_page(response.body, response.url):
+            yield from self._follow_article(url, target)
+
+    def _follow_article(self, url: str, target: _Target):
+        if not target.owns(url) or not discovery.is_article_url(url, target.site):
+            return
+        try:
+            key = canonical_url(url, host_aliases())
+        except BadURL:
+            return
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if self._already_fetched(url):
+            target.skipped += 1
+            self.crawler.stats.inc_value(f"tintinh/skipped/{target.slug}")
+            return
+        if self.limit and target.queued >= self.limit:
+            return
+        target.queued += 1
+        # Articles before further discovery, so a limited crawl stops early.
+        yield scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
+                             dont_filter=True, priority=10, cb_kwargs={"target": target},
+                             meta={"target": target, "kind": "article"})
+
+    def _already_fetched(self, url: str) -> bool:
+        """Archived as an article, or its page is stored (e.g. it was not an article): skip it."""
+        if self._archive is None:
+            return False
+        return self._archive.is_archived(url) or self._archive.conn.execute(
+            "SELECT 1 FROM pages WHERE url = ? AND status BETWEEN 200 AND 299 LIMIT 1", (url,)
+        ).fetchone() is not None
+
+    def _unusable(self, response, target: _Target, reason: str, detail: str) -> Page:
+        """A discovery page that was fetched but could not be read."""
+        kind = response.meta["kind"]
+        return Page(url=response.url, site=target.slug, final_url=response.url,
+                    status=response.status, fetched_at=now_iso(), failure=reason,
+                    detail=f"{kind}: {detail}", kind=kind)
+
+    # -- article pages -----------------------------------------------------------------------
+
+    def parse_article(self, response, target: _Target):
+        self.ok_responses += 1
+        page = Page(url=response.request.meta.get("redirect_urls", [response.url])[0],
+                    site=target.slug, final_url=response.url, status=response.status,
+                    headers=_kept_headers(response), fetched_at=now_iso())
+        content_type = page.headers.get("content-type", "")
+        if not isinstance(response, HtmlResponse):
+            page.failure, page.detail = "not_html", f"Content-Type {content_type or 'missing'}"
+        elif problem := charset_problem(response.body, content_type):
+            page.failure, page.detail = "bad_charset", problem
+            page.body = response.body
+        else:
+            page.body = response.body
+        yield page
+
+    def fetch_failed(self, failure):
+        request = failure.request
+        reason, detail = failure_reason(failure)
+        response = getattr(failure.value, "response", None)
+        kind = request.meta.get("kind", "article")
+        if kind == "robots" and reason.startswith("http_"):
+            return  # no robots.txt just means no sitemaps announced there
+        page = Page(url=request.meta.get("redirect_urls", [request.url])[0],
+                    site=request.meta["target"].slug, fetched_at=now_iso(), failure=reason,
+                    detail=detail if kind == "article" else f"{kind}: {detail}", kind=kind)
+        if response is not None:
+            page.final_url, page.status, page.headers = response.url, response.status, _kept_headers(response)
+        yield page
+
+    def closed(self, reason):
+        if self._archive is not None:
+            self._archive.close()
