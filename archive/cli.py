@@ -138,3 +138,74 @@ def clean_text_command(file, jsonl, separator):
         raise click.ClickException(f"{file}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except OSError as e:
         raise click.ClickException(f"cannot read {file}: {e.strerror or e}") from None
+
+
+def _scrapy_settings(pairs) -> dict:
+    settings = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"-s needs KEY=VALUE, got {pair!r}")
+        settings[key.strip()] = value
+    return settings
+
+
+def _crawl_report(result: dict, db) -> None:
+    from crawler.run import summary_lines
+
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"{result['responses']} pages fetched in {result['seconds']:.1f} s"
+               f" (run {result['run_id']}, archive {db})")
+    click.echo(f"open it with: tintinh serve --db {db}")
+    if not result["responses"]:
+        click.echo("error: nothing could be fetched (see the failures table)", err=True)
+        sys.exit(1)
+
+
+@cli.command("crawl", context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every registered site.")
+@click.option("--url", help="Crawl a site that is not in the registry, starting from this URL.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive to write.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N new articles per site.")
+@click.option("--refresh", is_flag=True, help="Fetch already archived articles again (new versions).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A Scrapy setting for this crawl, e.g. -s DOWNLOAD_DELAY=2 (repeatable).")
+def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
+    """Crawl registered sites (SLUG…, or --all) or one site by --url into the archive.
+
+    \b
+    Already archived articles are skipped unless --refresh; failures (404, timeouts, pages
+    that are no article…) are recorded in the archive's failures table. Safe from cron: a
+    second crawl on the same archive exits at once. Exit status 1 only when nothing at all
+    could be fetched.
+    """
+    from crawler.lock import CrawlLocked
+    from crawler.run import crawl
+    from crawler.sites import UnknownSite
+
+    if sum((bool(slugs), all_sites, bool(url))) != 1:
+        raise click.UsageError("name one or more sites, or give --all, or --url URL")
+    try:
+        result = crawl(slugs, all_sites=all_sites, url=url, db=db, limit=limit, refresh=refresh,
+                       settings=_scrapy_settings(settings), progress=click.echo)
+    except (UnknownSite, CrawlLocked) as e:
+        raise click.ClickException(str(e)) from None
+    _crawl_report(result, db)
+
+
+@cli.command("demo", context_settings=CONTEXT)
+@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+              help="The archive to write.")
+def demo_command(db):
+    """Crawl a bundled miniature mirror of a few news sites (served on 127.0.0.1, no network)."""
+    from crawler.demo import run_demo
+    from crawler.lock import CrawlLocked
+
+    try:
+        result = run_demo(db, progress=click.echo)
+    except CrawlLocked as e:
+        raise click.ClickException(str(e)) from None
+    _crawl_report(result, db)
