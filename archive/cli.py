@@ -209,3 +209,26 @@ def demo_command(db):
     except CrawlLocked as e:
         raise click.ClickException(str(e)) from None
     _crawl_report(result, db)
+
+
+@cli.command("sites", context_settings=CONTEXT)
+@click.option("--province", help="Only sites covering this province, after or before the 2025 merger "
+              "(accents optional).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per site (JSON Lines).")
+def sites_command(province, as_json):
+    """List the registered outlets: slug, province, CMS family, whether checked against a real page."""
+    from dataclasses import asdict
+
+    from crawler.sites import select_sites
+
+    sites = select_sites(province)
+    if not sites:
+        raise click.ClickException(f"no registered site covers the province {province!r}")
+    for site in sites:
+        if as_json:
+            click.echo(_json_line(asdict(site)))
+        else:
+            where = "national" if site.national else site.province
+            if site.province_before and site.province_before != site.province:
+                where += f" (was {site.province_before})"
+            click.echo(f"{site.slug:<14} {site.cms:<12} {'verified' if site.verified else '-':<9} {where}")

@@ -1,13 +1,16 @@
 """The site registry: its data is well-formed, verified entries match real saved pages, lookups work."""
 
 import gzip
+import json
 import re
 import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 
+from archive.cli import cli
 from crawler.discovery import feeds_from_html, links_from_page
 from crawler.sites import (
     CMS_FAMILIES,
@@ -18,6 +21,7 @@ from crawler.sites import (
     host_aliases,
     load_sites,
     parse_registry,
+    select_sites,
     site_for_url,
 )
 
@@ -205,3 +209,37 @@ def test_registry_entry_defaults_and_host_normalisation():
     assert site.domains == ("baoa.vn", "baoa.com.vn")
     assert (site.national, site.verified, site.feeds, site.selectors) == (False, False, (), {})
     assert site.start_url == "https://baoa.vn/"
+
+
+@pytest.mark.parametrize("name, slugs", [
+    ("Phú Thọ", ["baophutho", "baovinhphuc"]),      # the merged province holds the old paper too
+    ("vinh phuc", ["baovinhphuc"]),                  # a pre-merger name, without accents
+    ("THANH HOÁ", ["baothanhhoa"]),                  # old tone placement, upper case
+    ("Đà Nẵng", ["baodanang"]),
+    ("Sơn La", []),
+])
+def test_select_sites_by_province_after_or_before_the_merger(name, slugs):
+    assert [s.slug for s in select_sites(name)] == slugs
+
+
+def test_sites_command_lists_a_province_with_its_old_paper():
+    result = CliRunner().invoke(cli, ["sites", "--province", "phu tho"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "baophutho      own          -         Phú Thọ",
+        "baovinhphuc    own          -         Phú Thọ (was Vĩnh Phúc)",
+    ]
+
+
+def test_sites_command_json_lines_round_trip_every_site():
+    result = CliRunner().invoke(cli, ["sites", "--json"])
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 0
+    assert [r["slug"] for r in rows] == sorted(SITES)
+    assert rows[0]["domains"] == list(SITES[rows[0]["slug"]].domains)
+
+
+def test_sites_command_unknown_province_is_one_line_error():
+    result = CliRunner().invoke(cli, ["sites", "--province", "Atlantis"])
+    assert result.exit_code == 1
+    assert result.output == "Error: no registered site covers the province 'Atlantis'\n"

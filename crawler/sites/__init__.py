@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.text import nfc
+from pipelines.text import fold_accents, nfc, unify_tones
 
 SITES_TOML = Path(__file__).with_name("sites.toml")
 
@@ -186,3 +186,21 @@ def host_aliases() -> dict[str, str]:
             for prefix in ("",) + HOST_PREFIXES:
                 aliases[prefix + host] = site.domain
     return aliases
+
+
+def _province_key(name: str) -> str:
+    # "Thanh Hoá", "thanh hoa", "THANH HÓA" are one province
+    return " ".join(fold_accents(unify_tones(name)).lower().split())
+
+
+def select_sites(province: str | None = None) -> list[Site]:
+    """Registered sites by slug; with ``province``, those covering it after or before the merger.
+
+    The province name matches without accents or case ("vinh phuc" finds Báo Vĩnh Phúc, now in
+    Phú Thọ; "phu tho" finds both Báo Phú Thọ and Báo Vĩnh Phúc).
+    """
+    sites = sorted(load_sites().values(), key=lambda s: s.slug)
+    if province is None:
+        return sites
+    key = _province_key(province)
+    return [s for s in sites if key in (_province_key(s.province), _province_key(s.province_before))]
