@@ -1,0 +1,91 @@
+"""Junk removal and blocks on an article's DOM; bylines and author names (pipelines.clean_dom)."""
+import lxml.html
+import pytest
+
+from pipelines.clean_dom import blocks_of, byline_names, images_of, remove_junk, split_authors, take_bylines, \
+    take_related
+
+
+def container(html: str):
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+@pytest.mark.parametrize("byline, names", [
+    ("NHẬT XUÂN - NGHI VŨ", ["NHẬT XUÂN", "NGHI VŨ"]),
+    ("THUẬN VĂN, LÊ ÁNH", ["THUẬN VĂN", "LÊ ÁNH"]),
+    ("NHẬT XUÂN;NGHI VŨ", ["NHẬT XUÂN", "NGHI VŨ"]),
+    ("Hoàng Anh và Minh Châu", ["Hoàng Anh", "Minh Châu"]),
+    ("NHẬT XUÂN và 1 tác giả khác", ["NHẬT XUÂN"]),
+    ("Tin, ảnh: P.Y", ["P.Y"]),
+    ("Bài và ảnh: Ngọc Hà", ["Ngọc Hà"]),
+    ("Hà Thu (tổng hợp)", ["Hà Thu"]),
+    ("Minh Anh (TTXVN)", ["Minh Anh", "TTXVN"]),
+    ("Tâm HằngTTXVN", ["Tâm Hằng", "TTXVN"]),
+    ("Theo TTXVN", ["TTXVN"]),
+    ("Theo Nhịp sống thị trường", []),
+    ("Duy Anh Xem các bài viết của tác giả", ["Duy Anh"]),
+])
+def test_bylines_split_into_people_and_agencies(byline, names):
+    assert split_authors(byline) == names
+
+
+def test_the_outlet_itself_is_never_an_author():
+    assert split_authors("Báo Lào Cai điện tử", organizations=["Báo Lào Cai điện tử"]) == []
+
+
+@pytest.mark.parametrize("line", ["Giá vàng tăng mạnh trong phiên sáng nay.",
+                                  "Theo ông Nguyễn Văn A, giá sẽ còn tăng trong thời gian tới.",
+                                  "Bệnh viện Chợ Rẫy cho biết bệnh nhân đã ổn định sau ca mổ kéo dài 5 tiếng."])
+def test_ordinary_sentences_are_not_bylines(line):
+    assert byline_names(line) is None
+
+
+def test_trailing_byline_lines_leave_the_body_and_become_authors():
+    blocks = [("p", "Đoạn thứ nhất của bài viết đủ dài."), ("p", "Đoạn thứ hai."), ("p", "Lê Phương")]
+    kept, authors = take_bylines(blocks)
+    assert kept == blocks[:2] and authors == ["Lê Phương"]
+
+
+def test_caption_repeated_by_a_second_caption_element_appears_once():
+    div = container('<p>Mở đầu bài.</p><figure><img src="/a.jpg" alt="Cầu mới" title="Cầu mới">'
+                    '<figcaption><p class="Image">Cầu mới. Ảnh: P.Y</p></figcaption>'
+                    '<div class="caption">Cầu mới. Ảnh: P.Y</div></figure>'
+                    '<p>Cầu mới. Ảnh: P.Y</p><p>Kết bài.</p>')
+    assert blocks_of(div) == [("p", "Mở đầu bài."), ("caption", "Cầu mới. Ảnh: P.Y"), ("p", "Kết bài.")]
+
+
+def test_alt_and_title_of_images_are_never_text():
+    div = container('<figure><img src="/a.jpg" alt="Ảnh minh họa cầu"><figcaption>Cây cầu mới</figcaption></figure>')
+    assert [t for _, t in blocks_of(div)] == ["Cây cầu mới"]
+    assert images_of(div, "https://baocantho.com.vn/x.html") == [
+        {"src": "https://baocantho.com.vn/a.jpg", "caption": "Cây cầu mới"}]
+
+
+def test_inline_tags_join_without_spaces_and_br_is_a_space():
+    div = container("<p>TP.<b>HCM</b>, ngày 7<br>tháng 3</p>")
+    assert blocks_of(div) == [("p", "TP.HCM, ngày 7 tháng 3")]
+
+
+def test_hidden_boxes_scripts_and_styles_are_not_text():
+    div = container('<p>Giữ lại.</p><div class="readmore-body-box d-none">Đọc tiếp</div>'
+                    '<div style="display:none">Ẩn</div><script>var a = "quảng cáo";</script>'
+                    '<style>.t2 { font-weight: bold; }</style>')
+    assert blocks_of(div) == [("p", "Giữ lại.")]
+
+
+def test_related_box_headlines_become_related_links():
+    div = container('<p>Nội dung.</p><div class="kbwscwl-relatedbox"><ul>'
+                    '<li><span>Tham khảo thêm</span><a href="/chinh-sach-thang-2-102.htm">Chính sách mới tháng 2/2026</a></li>'
+                    '<li><span>Tham khảo thêm</span><a href="/chinh-sach-thang-1-101.htm" title="Chính sách mới tháng 1/2026">'
+                    'Chính sách mới tháng 1/2026</a></li></ul></div>')
+    related = take_related(div, [".kbwscwl-relatedbox"], "https://baochinhphu.vn/a.htm")
+    assert related == [{"url": "https://baochinhphu.vn/chinh-sach-thang-2-102.htm", "title": "Chính sách mới tháng 2/2026"},
+                       {"url": "https://baochinhphu.vn/chinh-sach-thang-1-101.htm", "title": "Chính sách mới tháng 1/2026"}]
+    assert blocks_of(div) == [("p", "Nội dung.")]
+
+
+def test_junk_selector_never_cuts_a_keyword_link_out_of_a_sentence():
+    div = container('<p>Tưởng niệm các <a class="cms-relate" href="/tu-khoa">anh hùng liệt sĩ</a> đã hy sinh vì độc lập.</p>'
+                    '<div class="box"><a class="cms-relate" href="/x">Tin khác</a></div>')
+    remove_junk(div, ["a.cms-relate"])
+    assert blocks_of(div) == [("p", "Tưởng niệm các anh hùng liệt sĩ đã hy sinh vì độc lập.")]

@@ -1,0 +1,52 @@
+"""Vietnamese date strings → ISO 8601 in +07:00 (pipelines.dates)."""
+import unicodedata
+
+import pytest
+
+from pipelines.dates import split_published_modified, to_iso
+
+NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Thứ bảy, 7/3/2026, 00:05 (GMT+7)", "2026-03-07T00:05:00+07:00"),          # vnexpress, not zero-padded
+    ("Thứ tư, 22/10/2025, 19:25 (GMT+7)", "2025-10-22T19:25:00+07:00"),
+    ("Thứ ba, 23/12/2025 09:02 (GMT+7)", "2025-12-23T09:02:00+07:00"),          # znews
+    ("Thứ Bảy, 07/03/2026 - 08:52", "2026-03-07T08:52:00+07:00"),               # vietnamnet, dantri
+    ("07/03/2026 08:52 (GMT+07:00)", "2026-03-07T08:52:00+07:00"),
+    (NFD("Thứ Tư, 24/12/2025 09:30:00 +07:00"), "2025-12-24T09:30:00+07:00"),   # vtcnews, decomposed accents
+    ("07/03/2026 08:06 GMT+7", "2026-03-07T08:06:00+07:00"),                    # nld, tuoitre
+    ("01/03/2026 09:51", "2026-03-01T09:51:00+07:00"),                          # no zone: Vietnam time
+    ("08/01/2026 - 18:21", "2026-01-08T18:21:00+07:00"),                        # baocantho
+    ("- 07/03/2026 08:47", "2026-03-07T08:47:00+07:00"),                        # baodautu
+    ("07-03-2026 - 09:40 AM", "2026-03-07T09:40:00+07:00"),                     # cafef
+    ("07-03-2026 - 00:01 AM", "2026-03-07T00:01:00+07:00"),
+    ("07-03-2026 - 01:15 PM", "2026-03-07T13:15:00+07:00"),
+    ("23:02 , 06/03/2026", "2026-03-06T23:02:00+07:00"),                        # time first
+    ("15:30 ngày 05-03-2026", "2026-03-05T15:30:00+07:00"),
+    ("ngày 7 tháng 3 năm 2026", "2026-03-07T00:00:00+07:00"),
+    ("NGÀY 05 THÁNG 03, 2026 | 14:20", "2026-03-05T14:20:00+07:00"),
+    ("Cập nhật: 08:10 07/03/2026", "2026-03-07T08:10:00+07:00"),
+    ("2026-03-07T08:52:11.000 +07:00", "2026-03-07T08:52:11+07:00"),            # space before the offset
+    ("2025-10-09T17:55:47+0700", "2025-10-09T17:55:47+07:00"),                  # offset without colon
+    ("2025-12-23T09:02:07.000+07:00", "2025-12-23T09:02:07+07:00"),
+    ("2026-03-07T00:01:00", "2026-03-07T00:01:00+07:00"),                       # meta without zone
+    ("2026-03-07T01:06:00Z", "2026-03-07T08:06:00+07:00"),                      # UTC converted
+])
+def test_vietnamese_dates_become_iso_in_vietnam_time(raw, expected):
+    assert to_iso(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", None, "hôm qua", "Tin mới nhất", "31/02/2026 10:00"])
+def test_text_without_a_real_date_gives_none(raw):
+    assert to_iso(raw) is None
+
+
+def test_published_and_modified_in_one_element_are_kept_apart():
+    published, modified = split_published_modified("07/03/2026 08:00 | Cập nhật: 07/03/2026 09:10")
+    assert to_iso(published) == "2026-03-07T08:00:00+07:00"
+    assert to_iso(modified) == "2026-03-07T09:10:00+07:00"
+
+
+def test_a_lone_updated_date_is_only_the_modified_one():
+    assert split_published_modified("Cập nhật 07/03/2026 09:10") == ("", "07/03/2026 09:10")

@@ -1,0 +1,205 @@
+"""extract_article on real saved pages: fields, families, listings, charsets, Unicode."""
+import gzip
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from pipelines.extract import NotAnArticle, detect_family, extract_article, parse_html
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+IDS = sorted(p.name[:-len(".gold.json")] for p in PAGES.glob("*.gold.json"))
+
+
+def page(pid: str) -> bytes:
+    return gzip.decompress((PAGES / f"{pid}.html.gz").read_bytes())
+
+
+def gold(pid: str) -> dict:
+    return json.loads((PAGES / f"{pid}.gold.json").read_text(encoding="utf-8"))
+
+
+def extract(pid: str, **kw) -> dict:
+    return extract_article(page(pid), gold(pid)["url"], **kw)
+
+
+@pytest.mark.parametrize("pid, extractor", [
+    ("baochinhphu-102260228093004191", "afcbc@1"), ("cafef-18826030622484142", "afcbc@1"),
+    ("tuoitre-20260307075519174", "afcbc@1"), ("plo-874982", "cms@1"), ("baolaocai-404649", "cms@1"),
+    ("vnexpress-4954454", "vnexpress@1"), ("dantri-20260307080054340", "dantri@1"),
+    ("vietnamnet-2495349", "vietnamnet@1"),
+])
+def test_each_layout_is_read_by_its_versioned_family_parser(pid, extractor):
+    assert extract(pid)["extractor"] == extractor
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_family_is_found_from_the_dom_alone_without_the_registry(pid):
+    article = extract(pid, site=None)
+    assert detect_family(parse_html(page(pid)), None) is not None
+    assert article["title"] == gold(pid)["title"]
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_sapo_is_not_repeated_in_the_body_and_title_not_in_it(pid):
+    article = extract(pid)
+    assert article["sapo"] == gold(pid)["sapo"]
+    assert article["sapo"] not in article["body"]
+    assert article["title"] not in article["body"].split("\n")
+
+
+def test_sapo_keeps_the_outlet_prefix_as_shown():
+    assert extract("plo-874982")["sapo"].startswith("(PLO)- ")
+
+
+def test_every_caption_is_its_own_line_once():
+    article = extract("plo-874982")
+    lines = article["body"].split("\n")
+    for caption in gold("plo-874982")["captions"]:
+        assert lines.count(caption) == 1
+        assert article["body"].count(caption) == 1
+
+
+def test_caption_glued_to_next_paragraph_in_flat_text_stays_its_own_block():
+    lines = extract("tuoitre-20260307075519174")["body"].split("\n")
+    assert lines[0].endswith("Ảnh: H.Y.T.")
+    assert lines[1].startswith("Nhiều chuyến bay")
+
+
+def test_images_carry_their_figure_caption():
+    images = extract("vnexpress-4954454")["images"]
+    assert {"Y bác sĩ nội soi cho bệnh nhân. Ảnh: Bệnh viện cung cấp"} <= {i["caption"] for i in images}
+    assert all(i["src"].startswith("https://") for i in images)
+
+
+def test_related_box_headlines_become_related_links_not_text():
+    article = extract("baochinhphu-102260228093004191")
+    titles = [r["title"] for r in article["related"]]
+    assert "Chính sách mới có hiệu lực từ tháng 2/2026" in titles
+    assert all(r["url"].startswith("https://baochinhphu.vn/") for r in article["related"])
+    assert "Tham khảo thêm" not in article["body"]
+    assert "Chính sách mới có hiệu lực từ tháng 2/2026" not in article["body"]
+
+
+def test_hidden_read_more_box_and_related_one_news_are_dropped():
+    body = extract("tuoitre-20260307075519174")["body"]
+    assert "Đọc tiếp" not in body
+    assert "Xung đột ở Trung Đông khiến xuất khẩu Việt lao đao" not in body
+
+
+def test_inline_style_in_body_never_reaches_the_text():
+    assert "font-weight" not in extract("baolaocai-404649")["body"]
+
+
+def test_keyword_links_inside_a_sentence_keep_the_sentence_whole():
+    body = extract("plo-874982")["body"]
+    assert "tưởng niệm các anh hùng liệt sĩ - những người đã anh dũng hy sinh" in body
+
+
+def test_byline_at_the_end_of_the_body_becomes_the_author():
+    article = extract("vnexpress-4954454")
+    assert article["authors"] == ["Lê Phương"]
+    assert not article["body"].endswith("Lê Phương")
+
+
+def test_n_other_authors_byline_is_expanded_from_the_list():
+    assert extract("tuoitre-20260307075519174")["authors"] == ["NHẬT XUÂN", "NGHI VŨ"]
+
+
+def test_site_name_is_never_an_author():
+    for pid in ("vnexpress-4954454", "baochinhphu-102260228093004191", "baolaocai-404649"):
+        assert not {"VnExpress", "baochinhphu.vn", "Báo Lào Cai điện tử"} & set(extract(pid)["authors"])
+
+
+def test_dates_are_minute_exact_in_vietnam_time_with_raw_strings_kept():
+    article = extract("cafef-18826030622484142")
+    assert article["published_at"] == "2026-03-07T00:01:00+07:00"
+    assert article["published_raw"] == "2026-03-07T00:01:00"
+    plo = extract("plo-874982")
+    assert (plo["published_at"], plo["modified_at"]) == ("2025-10-11T10:02:08+07:00", "2025-10-11T14:44:16+07:00")
+
+
+def test_visible_date_is_used_when_metadata_has_none():
+    html = page("vietnamnet-2495349").replace(b'"datePublished"', b'"x"').replace(b'"dateModified"', b'"y"')
+    assert extract_article(html, gold("vietnamnet-2495349")["url"])["published_at"] == "2026-03-07T08:52:00+07:00"
+
+
+@pytest.mark.parametrize("name, url", [line.split("\t") for line in
+                                       (PAGES / "listings.tsv").read_text().splitlines()])
+def test_listing_pages_are_not_articles(name, url):
+    with pytest.raises(NotAnArticle):
+        extract_article(gzip.decompress((PAGES / name).read_bytes()), url)
+
+
+@pytest.mark.parametrize("html", [b"", b"   ", b"<html><body></body></html>",
+                                  b"<html><body><p>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</p></body></html>",
+                                  b"\x00\x01binary"])
+def test_empty_or_broken_pages_are_not_articles(html):
+    with pytest.raises(NotAnArticle):
+        extract_article(html, "https://example.vn/a-123456.html")
+
+
+def test_bytes_without_a_charset_declaration_are_utf8():
+    article = extract("baochinhphu-102260228093004191")  # no <meta charset> in its first 5 KB
+    assert article["title"] == "Chính sách mới có hiệu lực từ tháng 3/2026"
+
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 as legacy Vietnamese pages used it: precomposed vowel, combining tone mark after it."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", ch)
+        tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
+        out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones)) + tones)
+    return "".join(out).encode("cp1258", errors="replace")
+
+
+def test_a_declared_legacy_charset_is_honoured():
+    html = page("vnexpress-4954454").decode("utf-8").replace('charset="utf-8"', 'charset="windows-1258"')
+    data = to_cp1258(html)
+    article = extract_article(data, gold("vnexpress-4954454")["url"])
+    assert article["title"] == "Đau bụng kéo dài, phát hiện ung thư lymphoma ruột non"
+
+
+def test_utf8_byte_order_mark_is_removed():
+    data = b"\xef\xbb\xbf" + page("vietnamnet-2495349")
+    assert extract_article(data, gold("vietnamnet-2495349")["url"])["title"] == gold("vietnamnet-2495349")["title"]
+
+
+def test_decomposed_input_gives_nfc_output():
+    html = unicodedata.normalize("NFD", page("dantri-20260307080054340").decode("utf-8"))
+    article = extract_article(html, gold("dantri-20260307080054340")["url"])
+    for field in ("title", "sapo", "body"):
+        assert unicodedata.is_normalized("NFC", article[field])
+    assert article["title"] == gold("dantri-20260307080054340")["title"]
+    assert article["authors"] == ["Tri Túc"]
+
+
+def test_breadcrumb_h1_is_never_the_title():
+    html = """<html><head><meta property="og:title" content="Cần Thơ khánh thành cầu mới - Báo Cần Thơ">
+    <meta property="article:published_time" content="2026-01-08T18:21:00+07:00"></head><body>
+    <h1 class="fw700">THỜI SỰ &gt; Cần Thơ</h1><h1 class="fw700">Cần Thơ khánh thành cầu mới</h1>
+    <div id="newscontents"><div class="content-fck">
+    <p><strong>(CTO) - Sáng 8-1, UBND thành phố Cần Thơ tổ chức lễ khánh thành cầu mới nối hai quận trung tâm.</strong></p>
+    <p>Cây cầu dài 500 mét, được xây dựng trong 18 tháng với tổng vốn đầu tư hơn 300 tỉ đồng từ ngân sách thành phố.</p>
+    <p>Người dân hai bên bờ sông cho biết cây cầu giúp rút ngắn thời gian đi lại từ 30 phút còn 5 phút.</p>
+    <p>Tin, ảnh: P.Y</p>
+    <div class="detail-related"><a href="/cau-cu-a1.html">Đọc thêm: Cầu cũ xuống cấp cần sửa chữa gấp</a></div>
+    </div></div>
+    </body></html>"""
+    article = extract_article(html, "https://baocantho.com.vn/can-tho-khanh-thanh-cau-moi-a123456.html", site=None)
+    assert article["title"] == "Cần Thơ khánh thành cầu mới"
+    assert article["extractor"] == "content-fck@1"
+    assert article["sapo"].startswith("(CTO) - Sáng 8-1")
+    assert article["authors"] == ["P.Y"]
+    assert article["body"].split("\n")[0].startswith("Cây cầu dài 500 mét")
+    assert "Tin, ảnh" not in article["body"] and "Cầu cũ xuống cấp" not in article["body"]
+    assert article["related"][0]["title"] == "Cầu cũ xuống cấp cần sửa chữa gấp"
+
+
+def test_article_fields_are_all_present_and_language_is_vietnamese():
+    article = extract("baolaocai-404649")
+    assert article["language"] == "vi"
+    assert article["site"] == "baolaocai"
+    assert article["url"] == gold("baolaocai-404649")["url"]
