@@ -136,6 +136,8 @@ def clean_text_command(file, jsonl, separator):
                 raise click.ClickException(f"{file}: {failed} record(s) could not be read")
     except UnicodeDecodeError as e:
         raise click.ClickException(f"{file}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except BrokenPipeError:             # the reader went away (| head): not a read error
+        sys.stderr.close()
     except OSError as e:
         raise click.ClickException(f"cannot read {file}: {e.strerror or e}") from None
 
