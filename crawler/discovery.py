@@ -21,7 +21,7 @@ from pipelines.text import nfc
 
 # A sitemap may be up to 50 MB uncompressed (sitemaps.org); allow some slack, refuse bombs.
 MAX_SITEMAP_BYTES = 100 * 1024 * 1024
-_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "viber:", "zalo:", "#")
+_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "viber:", "zalo:", "#")
 _FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
                          "application/feed+json", "application/json+feed"})
 
@@ -37,10 +37,12 @@ def _clean_url(href: str | None, base: str) -> str | None:
     if not href:
         return None
     href = nfc(href).strip().replace("\n", "").replace("\r", "").replace("\t", "")
-    if not href or href.lower().startswith(_SKIP_SCHEMES):
+    if not href or href.lower().startswith(_NOT_PAGES):
         return None
-    url = urljoin(base, href)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(urljoin(base, href))
+    except ValueError:  # e.g. a broken IPv6 host "http://[x"
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
@@ -58,7 +60,7 @@ def _xml_root(body: bytes | str, what: str):
     """Parse a feed/sitemap leniently: BOMs, leading blank lines, stray entities, broken tails."""
     if isinstance(body, bytes):
         if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            body = body.decode("utf-16")
+            body = body.decode("utf-16", "replace")
         else:
             body = body.removeprefix(codecs.BOM_UTF8).lstrip()
     if isinstance(body, str):

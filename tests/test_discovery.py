@@ -116,8 +116,9 @@ FEED_TEXT = ('<?xml version="1.0" encoding="{enc}"?>\n<rss version="2.0"><channe
     FEED_TEXT.format(enc="utf-8"),                      # str input with a declaration
     "\ufeff" + FEED_TEXT.format(enc="utf-16"),         # decoded text keeping its BOM
     FEED_TEXT.format(enc="utf-8").replace("Thời sự", "Thời&nbsp;sự").encode(),  # HTML entity in XML
+    FEED_TEXT.format(enc="utf-8").replace("ờ", "à").encode("latin-1", "ignore"),  # declared UTF-8, is not
 ], ids=["utf8", "utf8-bom", "bom-blank-lines", "utf16", "cp1258", "latin1", "utf8-alias", "nfd", "str",
-        "str-bom", "html-entity"])
+        "str-bom", "html-entity", "misdeclared"])
 def test_feed_is_read_whatever_its_encoding_or_preamble(body):
     assert parse_feed(body, "https://baohatinh.vn/rss/home.rss") == [
         "https://baohatinh.vn/tin-ha-tinh-post1001.html", "https://baohatinh.vn/tin-lao-cai-post1002.html"]
@@ -245,7 +246,7 @@ def test_page_links_are_absolute_in_order_deduplicated_without_fragments():
       <a href="https://baolaocai.vn/a-post1.html#comments">A</a>
       <a href="a-post1.html">A again</a>
       <a href="javascript:void(0)">x</a> <a href="mailto:toasoan@baolaocai.vn">x</a> <a href="#top">x</a>
-      <a href="tel:0214">x</a> <a>no href</a> <a href="  ">blank</a>
+      <a href="tel:0214">x</a> <a>no href</a> <a href="  ">blank</a> <a href="http://[baolaocai">bad</a>
       <a href="//www.youtube.com/@baolaocai">yt</a>
       <a href="
          /b-post2.html">B</a>
