@@ -324,15 +324,21 @@ def _is_listing(path: str, query: str) -> bool:
     return False
 
 
+def _web_url(url: str):
+    """urlsplit of an http(s) URL with a host, else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return parts if parts.scheme in ("http", "https") and parts.hostname else None
+
+
 def looks_like_article_url(url: str) -> bool:
     """URL-shape heuristic for Vietnamese news sites when no site pattern is known."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parts = _web_url(url)
+    if parts is None or _is_listing(parts.path, parts.query):
         return False
-    path = parts.path
-    if _is_listing(path, parts.query):
-        return False
-    lower = path.lower().rstrip("/") + ("/" if path.endswith("/") else "")
+    lower = parts.path.lower()
     last = [s for s in lower.split("/") if s][-1]
     if _ARTICLE_SHAPES[0].search(lower) or _ARTICLE_SHAPES[1].search(lower):
         return _slug_words(last) >= 2
@@ -349,15 +355,13 @@ def is_article_url(url: str, site: Site | None) -> bool:
     A URL on another host than the site's is not that site's article. Listing, tag, author,
     search, pagination and static-file URLs are rejected even where a loose pattern matches.
     """
+    parts = _web_url(url)
+    if parts is None:
+        return False
+    if site is not None and bare_host(parts.hostname) not in site.domains + site.old_domains:
+        return False
     if site is None or not site.article_pattern:
-        if site is not None and bare_host(urlsplit(url).hostname or "") not in site.domains + site.old_domains:
-            return False
         return looks_like_article_url(url)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return False
-    if bare_host(parts.hostname or "") not in site.domains + site.old_domains:
-        return False
     if _is_listing(parts.path, parts.query):
         return False
     return re.search(site.article_pattern, parts.path) is not None

@@ -371,6 +371,7 @@ NOT_ARTICLES = [
     "https://cdn.baolaocai.vn/images/351860_song-dep-post404649.jpg", "https://tuoitre.vn/rss/kinh-doanh.rss",
     "https://vnexpress.net/sitemap-12345678.xml", "https://baochinhphu.vn/van-ban-102260228093004191.pdf",
     "https://cafef.vn/static/chinh-sach-bao-mat.html", "ftp://tuoitre.vn/a-20260307075519174.htm", "mailto:toasoan@plo.vn",
+    "http://[tuoitre.vn/a-20260307075519174.htm", "/chien-su-day-gia-hoa-nhap-khau-dip-8-3-tang-manh-20260307075519174.htm",
     # a slug alone is not enough; nor a short id
     "https://baodanang.vn/chinh-tri", "https://baohaiphong.vn/lien-he.html", "https://vietnamnet.vn/du-lich/chuyen-cua-nhung-dong-song-sk0008F1.html",
     "https://dantri.com.vn/lien-he.htm", "https://baosonla.vn/a-1.html",

@@ -154,6 +154,7 @@ def test_site_for_url_finds_site_by_any_host_form(url, slug):
     "https://example.com/a-post1.html",
     "https://vnexpress.net.evil.com/a",
     "not a url",
+    "http://[vnexpress.net/a",
     "",
 ])
 def test_site_for_url_is_none_for_unknown_hosts(url):

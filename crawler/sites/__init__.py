@@ -169,8 +169,11 @@ def _sites_by_host() -> dict[str, Site]:
 
 def site_for_url(url: str) -> Site | None:
     """The site serving ``url`` (by current or old domain), or None for an unknown host."""
-    host = bare_host(urlsplit(url if "//" in url else f"//{url}").hostname or "")
-    return _sites_by_host().get(host)
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:  # unparseable, e.g. "http://[x": no host, no site
+        return None
+    return _sites_by_host().get(bare_host(host or ""))
 
 
 @cache
