@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
+from archive.datasette.chart import line_chart_svg, per_day_series
 from test_search import build_archive
 
 TINTINH = Path(sys.executable).with_name("tintinh")
@@ -204,3 +205,21 @@ def test_serve_refuses_a_database_that_is_not_an_archive(tmp_path):
     result = CliRunner().invoke(cli, ["serve", "--db", str(path)])
     assert result.exit_code == 1
     assert "is not a tintinh archive" in result.output
+
+
+def test_html_pages_render(server):
+    base, _ = server
+    for path in ("/", "/archive", "/archive/articles", "/archive/pages", "/archive/failures",
+                 "/archive/search_exact?q=Hoà", "/archive/latest_by_province?province=lao+cai"):
+        status, html = get(base, urllib.parse.quote(path, safe="/?=+"))
+        assert status == 200, path
+    assert "Articles per day chart" in get(base, "/")[1]
+
+
+def test_per_day_series_fills_missing_days_and_sums_the_rest():
+    rows = [("2026-03-01", "A", 3), ("2026-03-03", "A", 1), ("2026-03-02", "B", 2),
+            ("2026-03-01", "C", 1), ("not a date", "A", 9)]
+    days, series = per_day_series(rows, top=1)
+    assert days == ["2026-03-01", "2026-03-02", "2026-03-03"]
+    assert series == [("A", [3, 0, 1]), ("other provinces (2)", [1, 2, 0])]
+    assert line_chart_svg(days, series).count("<polyline") == 2
