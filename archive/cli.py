@@ -157,7 +157,8 @@ def _crawl_report(result: dict, db) -> None:
 
     for line in summary_lines(result):
         click.echo(line)
-    click.echo(f"{result['responses']} pages fetched in {result['seconds']:.1f} s"
+    click.echo(f"{result['responses']} pages fetched (feeds, sitemaps, sections, articles)"
+               f" in {result['seconds']:.1f} s"
                f" (run {result['run_id']}, archive {db})")
     click.echo(f"open it with: tintinh serve --db {db}")
     if not result["responses"]:
@@ -189,7 +190,9 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     from crawler.sites import UnknownSite
 
     if sum((bool(slugs), all_sites, bool(url))) != 1:
-        raise click.UsageError("name one or more sites, or give --all, or --url URL")
+        error = click.ClickException("name one or more sites, or give --all, or --url URL (see tintinh crawl -h)")
+        error.exit_code = 2
+        raise error
     try:
         result = crawl(slugs, all_sites=all_sites, url=url, db=db, limit=limit, refresh=refresh,
                        settings=_scrapy_settings(settings), progress=click.echo)
@@ -234,3 +237,69 @@ def sites_command(province, as_json):
             if site.province_before and site.province_before != site.province:
                 where += f" (was {site.province_before})"
             click.echo(f"{site.slug:<14} {site.cms:<12} {'verified' if site.verified else '-':<9} {where}")
+
+
+@cli.command("stats", context_settings=CONTEXT)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive file.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per site (JSON Lines).")
+def stats_command(db, as_json):
+    """Counts per site: articles, near-duplicates, pages fetched, failures, last crawl."""
+    from archive.store import ArchiveError, open_archive
+    try:
+        with open_archive(db) as archive:
+            rows = archive.stats()
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        for row in rows:
+            click.echo(_json_line(row))
+        return
+    columns = ("site", "articles", "duplicates", "pages", "failures", "last_crawl")
+    total = {"site": "total", **{c: sum(r[c] for r in rows) for c in columns[1:5]}, "last_crawl": ""}
+    table = [[str(r[c] if r[c] is not None else "") for c in columns] for r in rows + [total]]
+    widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(columns, widths))).rstrip())
+    for row in table:
+        click.echo("  ".join(v.ljust(w) if i in (0, 5) else v.rjust(w)
+                             for i, (v, w) in enumerate(zip(row, widths))).rstrip())
+
+
+@cli.command("export", context_settings=CONTEXT)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive file.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write, - for standard output.")
+@click.option("--site", help="Only this site (registry slug).")
+@click.option("--since", metavar="DATE", help="Only articles published (else first seen) on or after DATE (YYYY-MM-DD).")
+@click.option("--skip-duplicates", is_flag=True, help="Leave out near-duplicates (keep the earliest copy of a story).")
+def export_command(db, fmt, output, site, since, skip_duplicates):
+    """Stream articles as JSON Lines (authors/tags as lists) or CSV (joined with "; ")."""
+    from archive.export import export
+    from archive.store import ArchiveError, open_archive
+    try:
+        with open_archive(db) as archive, click.open_file(output, "w", encoding="utf-8") as out:
+            n = export(archive, out, fmt=fmt, site=site, since=since, skip_duplicates=skip_duplicates)
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    if output != "-":
+        click.echo(f"{n} articles written to {output}", err=True)
+
+
+@cli.command("reprocess", context_settings=CONTEXT)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive file.")
+@click.option("--site", help="Only pages of this site (registry slug).")
+@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE (YYYY-MM-DD).")
+@click.option("--processes", type=click.IntRange(min=1), help="Extraction processes (default: one per CPU).")
+def reprocess_command(db, site, since, processes):
+    """Rebuild articles from the stored raw pages with today's extraction rules."""
+    from archive.reprocess import reprocess
+    from archive.store import ArchiveError
+    try:
+        result = reprocess(db, site=site, since=since, processes=processes)
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(str(result))

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from pipelines.text import content_key
+from pipelines.text import content_key, nfc, unify_tones
 
 SHINGLE = 4            # syllables per shingle
 PERMUTATIONS = 60
@@ -53,15 +53,23 @@ def line_key(line: str) -> int:
     return int.from_bytes(hashlib.blake2b(line.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
-def story_lines(sapo: str | None, body: str | None) -> list[str]:
-    """Normalised lines that carry the story: lead prefix and photo credits stripped, short lines dropped."""
+def key_lines(text: str | None) -> list[str]:
+    """`content_key` line by line: " ".join(key_lines(t)) == content_key(t), one normalisation pass."""
+    return [" ".join(line.split()) for line in unify_tones(nfc(text)).lower().splitlines() if line.strip()]
+
+
+def story_lines(sapo_key: str, body_keys: list[str]) -> list[str]:
+    """Keyed lines that carry the story: lead prefix and photo credits stripped, short lines dropped.
+
+    Takes keyed text (`content_key(sapo)`, `key_lines(body)`), so nothing is normalised twice.
+    """
     lines = []
-    for i, raw in enumerate([sapo or ""] + (body or "").splitlines()):
-        line = content_key(raw)
+    for i, line in enumerate([sapo_key] + body_keys):
         if i <= 1:  # the lead may be the sapo or, when there is none, the first body line
             line = _LEAD_PREFIX.sub("", line)
-        line = _CREDIT.sub("", line)
-        if len(_WORD.findall(line)) >= MIN_LINE_SYLLABLES:
+        if ":" in line[-80:]:
+            line = _CREDIT.sub("", line)
+        if len(line.split()) >= MIN_LINE_SYLLABLES:
             lines.append(line)
     return list(dict.fromkeys(lines))
 
@@ -77,10 +85,11 @@ def _syllable_id(word: str) -> int:
 
 def shingles(lines: list[str]) -> np.ndarray:
     """Unique 64-bit hashes of SHINGLE-syllable windows over the text (windows cross lines)."""
-    words = [w for line in lines for w in _WORD.findall(line)]
+    words = _WORD.findall("\n".join(lines))
     if len(words) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
-    ids = np.fromiter((_syllable_id(w) for w in words), dtype=np.uint64, count=len(words))
+    known = _syllable_ids.get
+    ids = np.array([known(w) or _syllable_id(w) for w in words], dtype=np.uint64)
     n = len(ids) - SHINGLE + 1
     acc = np.zeros(n, dtype=np.uint64)
     for j in range(SHINGLE):

@@ -8,6 +8,8 @@ indexed lookups at any archive size and survives restarts.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 import json
 import sqlite3
 import zlib
@@ -47,6 +49,13 @@ class UnknownPage(ArchiveError):
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_archive(path: str | Path) -> "Archive":
+    """An existing archive; ArchiveError("no archive at X") instead of creating an empty one."""
+    if not Path(path).is_file():
+        raise ArchiveError(f"no archive at {path}")
+    return Archive(path)
 
 
 def _default_aliases() -> dict[str, str]:
@@ -342,21 +351,18 @@ class Archive:
                 "SELECT a.story_id, e.id, e.published_at FROM articles a JOIN articles e"
                 " ON e.story_id = a.story_id AND e.duplicate_of IS NULL WHERE a.id = ?",
                 (story,)).fetchone()
-        fields = [k for k in row if not k.startswith("_")]
-        cur = self.conn.execute(
-            f"INSERT INTO articles ({', '.join(fields)}) VALUES ({', '.join(':' + k for k in fields)})",
-            {k: row[k] for k in fields})
-        article_id = cur.lastrowid
-        if story is None:
-            self.conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
-        elif row["published_at"] and earliest_published and row["published_at"] < earliest_published:
+        # the writer holds the write lock, so the next id is ours; a new story is its own story_id
+        article_id = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+        values = {k: v for k, v in row.items() if not k.startswith("_")}
+        values.update(id=article_id, story_id=story or article_id,
+                      duplicate_of=earliest if story is not None else None)
+        self.conn.execute(f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+                          values)
+        if story is not None and row["published_at"] and earliest_published and row["published_at"] < earliest_published:
             # the newcomer was published first: it becomes the copy the others duplicate
             self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE story_id = ?"
                               " OR id = ?", (story, article_id, story, article_id))
             self.conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (article_id,))
-        else:
-            self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE id = ?",
-                              (story, earliest, article_id))
         self._alias(row["_variants"], article_id)
         self._replace_children(article_id, row, fresh=True)
         if sig is not None:
@@ -377,7 +383,7 @@ class Archive:
     # -- near duplicates ------------------------------------------------------------------
     def _signature(self, row: dict, count_lines: bool):
         """MinHash of the story lines, leaving out lines that are boilerplate on this site."""
-        lines = dedup.story_lines(row["sapo"], row["body"])
+        lines = dedup.story_lines(row["_sapo_key"], row["_body_keys"])
         keys = [dedup.line_key(line) for line in lines]
         site = row["site"] or ""
         if keys:
@@ -439,6 +445,18 @@ class Archive:
         return [{"site": site, **values} for site, values in sorted(out.items())]
 
 
+# Anything `clean_lines` would change: zero-width/odd spaces, doubled or edge spaces, empty lines.
+_UNCLEAN = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\t\r\u00a0\u2000-\u200a\u202f\u205f\u3000\x0b\x0c"
+                      r"\x1c-\x1e\x85\u2028\u2029]|  |^ | $|^$", re.MULTILINE)
+
+
+def _clean_body(body: str | None) -> str:
+    """`clean_lines(body)`, skipping the work when the text is already clean (extractor output is)."""
+    if body and unicodedata.is_normalized("NFC", body) and not _UNCLEAN.search(body):
+        return body
+    return clean_lines(body)
+
+
 def _article_row(article: dict, aliases: dict[str, str]) -> dict:
     """The `articles` row for an article dict (NFC text, JSON lists) plus private `_` keys."""
     url = (article.get("url") or "").strip()
@@ -449,10 +467,12 @@ def _article_row(article: dict, aliases: dict[str, str]) -> dict:
         variants = list(dict.fromkeys([canonical, canonical_url(url, aliases)]))
     except BadURL as e:
         raise BadArticle(f"article url: {e}") from None
-    title, sapo, body = fold_spaces(article.get("title")), fold_spaces(article.get("sapo")), clean_lines(article.get("body"))
+    title, sapo, body = fold_spaces(article.get("title")), fold_spaces(article.get("sapo")), _clean_body(article.get("body"))
     if not title and not body:
         raise BadArticle(f"article {url} has neither title nor body")
-    key = content_key(body) or content_key(f"{title}\n{sapo}")
+    body_keys = dedup.key_lines(body)
+    sapo_key = content_key(sapo)
+    key = " ".join(body_keys) or content_key(f"{title}\n{sapo}")
     seen = article.get("fetched_at") or now_iso()
     images = [(nfc(i.get("src")) or None, fold_spaces(i.get("caption")) or None)
               for i in article.get("images") or [] if isinstance(i, dict)]
@@ -469,5 +489,5 @@ def _article_row(article: dict, aliases: dict[str, str]) -> dict:
         "language": article.get("language"), "extractor": article.get("extractor"),
         "content_hash": hashlib.sha1(key.encode("utf-8")).hexdigest() if key else None,
         "first_seen": seen, "last_seen": seen, "fetched_at": seen,
-        "_variants": variants, "_key": key, "_images": images, "_related": related,
+        "_variants": variants, "_key": key, "_sapo_key": sapo_key, "_body_keys": body_keys, "_images": images, "_related": related,
     }
