@@ -1,0 +1,117 @@
+"""The generic main-content extractor on small pages that show one behaviour each."""
+import lxml.html
+
+from pipelines.generic import extract_body, page_title
+
+PROSE = ("Người dân trong xã đã cùng nhau dọn dẹp đường làng, trồng thêm cây xanh và sửa lại "
+         "mương thoát nước trước mùa mưa, theo kế hoạch của ủy ban, với sự giúp đỡ của đoàn viên.")
+
+
+def page(article: str, around: str = "") -> lxml.html.HtmlElement:
+    html = f"""<html><head><title>Tin tỉnh</title>
+      <meta property="og:title" content="Xã Yên Đồng làm đường mới"></head><body>
+      <nav><a href="/">Trang chủ</a> <a href="/thoi-su">Thời sự</a></nav>
+      {around}
+      <div class="main"><h1>Xã Yên Đồng làm đường mới</h1>{article}</div>
+      <footer>© Báo Tin Tỉnh. Phiên bản di động</footer></body></html>"""
+    return lxml.html.document_fromstring(html)
+
+
+def paragraphs_of(n: int) -> str:
+    return "".join(f"<p>{i}. {PROSE}</p>" for i in range(n))
+
+
+def test_paragraphs_come_out_in_reading_order_without_title_nav_or_footer():
+    root = page(paragraphs_of(4))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(4)]
+
+
+def test_the_page_tree_is_not_modified():
+    root = page(paragraphs_of(3))
+    before = lxml.html.tostring(root)
+    extract_body(root, "Xã Yên Đồng làm đường mới")
+    assert lxml.html.tostring(root) == before
+
+
+def test_share_related_and_comment_boxes_inside_the_article_are_dropped():
+    boxes = ('<div class="share-buttons">Chia sẻ Facebook Zalo</div>'
+             '<div class="box-tinlienquan"><a href="/a">Hà Nội: Khánh thành cầu mới bắc qua sông</a></div>'
+             '<div id="comments"><p>Bình luận của bạn đọc: bài viết rất hay, cảm ơn tác giả nhiều.</p></div>')
+    root = page(paragraphs_of(3) + boxes)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
+
+
+def test_a_link_named_like_a_widget_inside_a_sentence_stays():
+    sentence = ('<p>Phó Bí thư <a class="cms-relate" href="/t">Thành ủy TP.HCM</a> '
+                f'đã dự lễ. {PROSE}</p>')
+    root = page(paragraphs_of(2) + sentence)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[-1] == f"Phó Bí thư Thành ủy TP.HCM đã dự lễ. {PROSE}"
+
+
+def test_hidden_boxes_are_dropped():
+    hidden = ('<div class="d-none">Đọc tiếp Về trang Chủ đề</div>'
+              '<div style="display: none"><p>Bản tin ẩn không hiển thị cho người đọc trên trang.</p></div>')
+    root = page(paragraphs_of(3) + hidden)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
+
+
+def test_double_br_separates_paragraphs_and_single_br_is_a_space():
+    text = f"<div class='noidung'>{PROSE}<br><br>Dòng một<br>dòng hai, {PROSE}<br/><br/>{PROSE}</div>"
+    root = page(text)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [PROSE, f"Dòng một dòng hai, {PROSE}", PROSE]
+
+
+def test_inline_tags_are_glued_as_a_browser_renders_them():
+    root = page(paragraphs_of(2) + f"<p>Giá <b>vàng</b><i>SJC</i> tăng, <a href='/x'>TP.HCM</a>, {PROSE}</p>")
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[-1] == f"Giá vàngSJC tăng, TP.HCM, {PROSE}"
+
+
+def test_figure_caption_is_kept_once_and_given_to_its_image():
+    figure = ('<figure><img src="/a.jpg" alt="Đường mới ở xã Yên Đồng"><figcaption>Đường mới ở xã '
+              'Yên Đồng. Ảnh: P.Y</figcaption></figure>')
+    root = page(paragraphs_of(2) + figure + figure.replace("/a.jpg", "/b.jpg") + paragraphs_of(1))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert paragraphs.count("Đường mới ở xã Yên Đồng. Ảnh: P.Y") == 1
+    assert images == [{"src": "/a.jpg", "caption": "Đường mới ở xã Yên Đồng. Ảnh: P.Y"},
+                      {"src": "/b.jpg", "caption": "Đường mới ở xã Yên Đồng. Ảnh: P.Y"}]
+
+
+def test_lazy_image_source_is_preferred_over_the_placeholder():
+    figure = '<figure><img src="data:image/gif;base64,R0lG" data-src="/real.jpg"></figure>'
+    root = page(paragraphs_of(2) + figure)
+    _, images = extract_body(root, page_title(root))
+    assert images == [{"src": "/real.jpg", "caption": ""}]
+
+
+def test_a_sidebar_of_links_loses_to_the_article():
+    sidebar = "<div class='col'>" + "".join(
+        f"<p><a href='/{i}'>Tin nổi bật số {i}: {PROSE[:60]}</a></p>" for i in range(12)) + "</div>"
+    root = page(paragraphs_of(3), around=sidebar)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
+
+
+def test_article_split_in_chunks_around_an_ad_is_joined():
+    article = ("<div class='story-body'>" + paragraphs_of(3) + "</div><div class='ad-slot'>Quảng cáo</div>"
+               "<section><div class='story-body'><p>Sau quảng cáo. " + PROSE + "</p><p>Đoạn cuối. "
+               + PROSE + "</p></div></section>")
+    root = page(article)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[-2:] == [f"Sau quảng cáo. {PROSE}", f"Đoạn cuối. {PROSE}"]
+    assert "Quảng cáo" not in paragraphs
+
+
+def test_page_title_prefers_og_title():
+    root = page(paragraphs_of(1))
+    assert page_title(root) == "Xã Yên Đồng làm đường mới"
+
+
+def test_empty_page_gives_nothing():
+    root = lxml.html.document_fromstring("<html><body><nav>Menu</nav></body></html>")
+    assert extract_body(root) == ([], [])
