@@ -162,11 +162,15 @@ def _paragraph_chars(el) -> int:
 
 
 def _holds_article(el, total: int) -> bool:
+    """Whether a subtree named like a widget holds the article itself: most of the page's
+    prose, or a descendant named like an article body with real prose in it."""
     chars = _paragraph_chars(el)
-    if chars > 0.4 * total and chars > 500:
+    if chars < 500:
+        return False
+    if chars > 0.5 * total:
         return True
-    return chars > 500 and any(ARTICLE_NAMES.search(_names(d)) or d.get("itemprop") == "articleBody"
-                               for d in el.iter("div", "section", "article"))
+    return any(_paragraph_chars(d) > 500 for d in el.iter("div", "section", "article")
+               if d.get("itemprop") == "articleBody" or ARTICLE_NAMES.search(_names(d)))
 
 
 def _drop(el) -> None:
@@ -303,16 +307,23 @@ def _with_siblings(best, final) -> list:
 
 
 def _chunks(best, final) -> list:
-    """Other scored containers with the same tag and class as `best`: articles split into
-    several "article-body" chunks around ads and embeds."""
+    """Other scored containers named like `best`: articles split into several "article-body"
+    chunks around ads and embeds. Same class, or the same first class when that one names
+    the article ("article-body-text component version-2"); never layout classes ("grid-x")."""
     names = best.get("class", "").split()
     if not names:
         return []
+    first = names[0] if ARTICLE_HINT.search(names[0]) else None
     inside = set(best.iter())
     ancestors = set(best.iterancestors())
-    return [node for node, score in final.items()
-            if node.tag == best.tag and node.get("class", "").split()[:1] == names[:1] and score > 0
-            and node not in inside and node not in ancestors]
+    chunks = []
+    for node, score in final.items():
+        if node.tag != best.tag or score <= 0 or node in inside or node in ancestors:
+            continue
+        other = node.get("class", "").split()
+        if other == names or first and other[:1] == [first]:
+            chunks.append(node)
+    return chunks
 
 
 def _in_document_order(root, nodes) -> list:
