@@ -59,7 +59,19 @@ class MirrorDownloadHandler:
         base = self._hosts.get(bare_host(parts.hostname or ""))
         if base is None:
             return await self._http.download_request(request)
-        response = await self._http.download_request(request.replace(url=mirror_url(request.url, base)))
+        mirrored = mirror_url(request.url, base)
+        try:
+            response = await self._http.download_request(request.replace(url=mirrored))
+        except Exception as e:
+            # error messages name the URL: keep naming the real one
+            text = str(e)
+            if mirrored not in text:
+                raise
+            try:
+                clone = type(e)(text.replace(mirrored, request.url))
+            except Exception:
+                raise e from None
+            raise clone from e
         origin = f"{parts.scheme}://{parts.netloc}"
         location = response.headers.get(b"Location")
         headers = response.headers.copy()

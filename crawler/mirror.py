@@ -82,9 +82,11 @@ def load_routes(directory: str | Path) -> dict[str, Route]:
 
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, Route] = {}
+    served: list[str] = []
 
     def do_GET(self):
         key = self.path.lstrip("/")
+        self.served.append(key)
         # Like a real server, unknown query parameters (utm_* …) do not change the page.
         route = self.routes.get(key) or self.routes.get(key.split("?", 1)[0])
         if route is None:
@@ -110,8 +112,9 @@ class MirrorServer:
     """The routes served on 127.0.0.1 (a free port) from a thread; use as a context manager."""
 
     def __init__(self, routes: dict[str, Route]):
-        handler = type("Handler", (_Handler,), {"routes": routes})
         self.routes = routes
+        self.served: list[str] = []   # route keys asked for, in order (tests check what was fetched)
+        handler = type("Handler", (_Handler,), {"routes": routes, "served": self.served})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]

@@ -5,6 +5,7 @@ Scrapy's reactor runs once per process, so `crawl()` can be called once per proc
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable
 
@@ -20,6 +21,18 @@ from pipelines.stages import SUMMARY_STAT
 PROGRESS_EVERY = 15.0  # seconds between progress lines
 
 COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "failed", "skipped")
+
+
+class _NoTraceback(logging.Filter):
+    """One line per record: a robots.txt that cannot be fetched is not a bug worth a traceback
+    (the pages of that host fail too, and those failures are recorded)."""
+
+    def filter(self, record):
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_NoTraceback())
 
 
 def crawl_settings(db: str, refresh: bool = False, overrides: dict | None = None) -> Settings:

@@ -34,6 +34,7 @@ from archive.urls import BadURL, canonical_url
 from crawler import discovery
 from crawler.sites import Site, bare_host, get_site, host_aliases, load_sites, site_for_url
 
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # Response headers worth keeping with a page (the rest is noise for an archive).
 KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "date", "location")
 
@@ -278,7 +279,11 @@ class NewsSpider(scrapy.Spider):
                     site=target.slug, final_url=response.url, status=response.status,
                     headers=_kept_headers(response), fetched_at=now_iso())
         content_type = page.headers.get("content-type", "")
-        if not isinstance(response, HtmlResponse):
+        # Scrapy guesses the class from the URL when the type is unknown (a PDF at …-post1.html
+        # would become HTML), so a declared type decides first.
+        declared = content_type.split(";")[0].strip().lower()
+        is_html = declared in HTML_TYPES if declared else isinstance(response, HtmlResponse)
+        if not is_html:
             page.failure, page.detail = "not_html", f"Content-Type {content_type or 'missing'}"
         elif problem := charset_problem(response.body, content_type):
             page.failure, page.detail = "bad_charset", problem
