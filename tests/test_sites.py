@@ -210,6 +210,7 @@ def test_registry_entry_defaults_and_host_normalisation():
     assert site.domains == ("baoa.vn", "baoa.com.vn")
     assert (site.national, site.verified, site.feeds, site.selectors) == (False, False, (), {})
     assert site.start_url == "https://baoa.vn/"
+    assert len({site, *SITES.values()}) == len(SITES) + 1   # hashable despite its selectors dict
 
 
 @pytest.mark.parametrize("name, slugs", [
