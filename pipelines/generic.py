@@ -285,7 +285,7 @@ def _with_siblings(best, final) -> list:
     parent = best.getparent()
     if parent is None:
         return [best]
-    threshold = max(10.0, final.get(best, 0) * 0.2)
+    threshold = max(10.0, final.get(best, 0) * 0.35)
     best_names = best.get("class")
     kept = []
     for sib in parent:
