@@ -22,8 +22,8 @@ from pipelines.text import nfc
 # A sitemap may be up to 50 MB uncompressed (sitemaps.org); allow some slack, refuse bombs.
 MAX_SITEMAP_BYTES = 100 * 1024 * 1024
 _NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "viber:", "zalo:", "#")
-_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
-                         "application/feed+json", "application/json+feed"})
+# XML feeds only: parse_feed reads RSS/RDF/Atom, so a JSON Feed link would only produce errors.
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 
 
 class DiscoveryError(ValueError):

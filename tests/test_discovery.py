@@ -233,6 +233,7 @@ def test_feed_links_honour_base_href_rel_tokens_and_type_parameters():
     html = """<html><head><base href="https://baonghean.vn/rss/">
       <link rel="Alternate Feed" type="application/RSS+XML; charset=utf-8" href="home.rss">
       <link rel="alternate" type="application/atom+xml" href="/atom.xml">
+      <link rel="alternate" type="application/feed+json" href="/feed.json">
       <link rel="alternate" hreflang="en" href="https://baonghean.vn/en/">
       <link rel="stylesheet" type="text/css" href="/a.css">
       <link rel="alternate" type="application/rss+xml" href="home.rss">
