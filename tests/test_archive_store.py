@@ -1,0 +1,271 @@
+import json
+import sqlite3
+import unicodedata
+import zlib
+from pathlib import Path
+
+import pytest
+
+from archive.store import Archive, ArchiveError, BadArticle, UnknownPage
+from pipelines.article import new_article
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "archive"
+
+
+def gold_article(name: str, **changes) -> dict:
+    """A real article (vi-news gold) as extraction hands it over: body without the sapo line."""
+    g = json.loads((FIXTURES / f"{name}.gold.json").read_text(encoding="utf-8"))
+    lines = g["body"].split("\n")
+    if g["sapo"] and lines[0] == g["sapo"]:
+        lines = lines[1:]
+    article = new_article(
+        url=g["url"], site=g["site"].split(".")[0], title=g["title"], sapo=g["sapo"],
+        body="\n".join(lines), authors=g["authors"], published_at=g["published"],
+        images=[{"src": f"https://{g['site']}/img/{i}.jpg", "caption": c} for i, c in enumerate(g["captions"])],
+        tags=["thời sự"], language="vi", extractor="test@1", fetched_at="2026-03-01T10:00:00+00:00")
+    article.update(changes)
+    return article
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive(tmp_path / "archive.db", aliases={}) as a:
+        yield a
+
+
+def count(archive, table, where="1", *params) -> int:
+    return archive.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+
+
+def test_same_article_under_url_variants_is_one_row(archive):
+    art = gold_article("plo-874982")
+    url = art["url"]
+    variants = [url.replace("https://", "http://www."), url.replace("https://", "https://m."),
+                url + "?utm_source=facebook&fbclid=IwAR0x", url + "#comments",
+                url.replace("plo.vn/", "plo.vn/amp/"), url.replace(".html", ".amp.html") + "?zarsrc=30"]
+    assert archive.store_article(art) == "new"
+    assert [archive.store_article(dict(art, url=v)) for v in variants] == ["unchanged"] * len(variants)
+    assert count(archive, "articles") == 1
+    assert archive.is_archived(url.replace("https://", "http://m.") + "?gidzl=abc")
+    assert not archive.is_archived("https://plo.vn/another-post874983.html")
+
+
+def test_declared_canonical_on_the_same_site_keys_the_article(archive):
+    art = gold_article("plo-874982", url="https://plo.vn/share874982.html",
+                       canonical_url="https://plo.vn/doan-dai-bieu-tphcm-post874982.html")
+    archive.store_article(art)
+    row = archive.conn.execute("SELECT canonical_url, url FROM articles").fetchone()
+    assert row == ("https://plo.vn/doan-dai-bieu-tphcm-post874982.html", "https://plo.vn/share874982.html")
+    assert archive.is_archived("https://plo.vn/share874982.html")
+
+
+def test_same_story_on_two_sites_joins_one_story(archive):
+    original = gold_article("plo-874982")
+    reprint = gold_article(
+        "plo-874982", url="https://baocantho.com.vn/doan-dai-bieu-dang-hoa-a191234.html", site="baocantho",
+        sapo=original["sapo"].replace("(PLO)-", "(CTO) -"), authors=["Thanh Tâm"],
+        body=original["body"].replace("Ảnh: THUẬN VĂN", "Ảnh: TTXVN").replace("Ảnh: LÊ ÁNH", "Ảnh: TTXVN")
+        + "\nTHANH TÂM (theo PLO)")
+    other = gold_article("vnexpress-4954454")
+    assert archive.store_article(original) == "new"
+    assert archive.store_article(other) == "new"
+    assert archive.store_article(reprint) == "duplicate"
+    rows = archive.conn.execute("SELECT id, site, story_id, duplicate_of FROM articles ORDER BY id").fetchall()
+    assert rows == [(1, "plo", 1, None), (2, "vnexpress", 2, None), (3, "baocantho", 1, 1)]
+
+
+def test_earlier_published_copy_becomes_the_one_others_duplicate(archive):
+    first_crawled = gold_article("plo-874982", published_at="2025-10-11T10:02:00+07:00")
+    published_earlier = gold_article("plo-874982", url="https://baocantho.com.vn/doan-dai-bieu-a1.html",
+                                     site="baocantho", published_at="2025-10-11T08:00:00+07:00",
+                                     sapo=first_crawled["sapo"].replace("(PLO)-", "(CTO) -"))
+    archive.store_article(first_crawled)
+    assert archive.store_article(published_earlier) == "duplicate"
+    rows = archive.conn.execute("SELECT id, story_id, duplicate_of FROM articles ORDER BY id").fetchall()
+    assert rows == [(1, 1, 2), (2, 1, None)]
+
+
+def test_exact_same_text_at_another_url_of_the_same_site_is_an_alias(archive):
+    art = gold_article("baolaocai-404649")
+    assert archive.store_article(art) == "new"
+    moved = dict(art, url="https://baolaocai.vn/tin-cu/bai-viet-404649.html")
+    assert archive.store_article(moved) == "duplicate"
+    assert count(archive, "articles") == 1
+    assert archive.is_archived(moved["url"])
+    assert archive.store_article(moved) == "unchanged"
+
+
+def test_exact_same_text_on_another_site_is_a_new_row_in_the_same_story(archive):
+    art = gold_article("baolaocai-404649")
+    archive.store_article(art)
+    assert archive.store_article(dict(art, url="https://baophutho.vn/x-1.html", site="baophutho")) == "duplicate"
+    assert archive.conn.execute("SELECT story_id, duplicate_of FROM articles WHERE id = 2").fetchone() == (1, 1)
+
+
+def test_recrawl_with_an_edited_paragraph_updates_in_place_and_keeps_the_old_text(archive):
+    art = gold_article("tuoitre-20260307075519174")
+    archive.store_article(art)
+    lines = art["body"].split("\n")
+    lines[2] = lines[2] + " (Cập nhật lúc 15h.)"
+    edited = dict(art, body="\n".join(lines), fetched_at="2026-03-02T08:00:00+00:00")
+    assert archive.store_article(edited) == "updated"
+    assert count(archive, "articles") == 1
+    body, last_seen, first_seen = archive.conn.execute("SELECT body, last_seen, first_seen FROM articles").fetchone()
+    assert "(Cập nhật lúc 15h.)" in body
+    assert (first_seen, last_seen) == ("2026-03-01T10:00:00+00:00", "2026-03-02T08:00:00+00:00")
+    versions = archive.conn.execute("SELECT body, fetched_at, replaced_at FROM article_versions").fetchall()
+    assert versions == [(art["body"], "2026-03-01T10:00:00+00:00", "2026-03-02T08:00:00+00:00")]
+
+
+def test_updated_article_is_still_found_as_its_story(archive):
+    art = gold_article("tuoitre-20260307075519174")
+    archive.store_article(art)
+    archive.store_article(dict(art, body=art["body"] + "\nMột đoạn mới được thêm vào cuối bài viết sau khi cập nhật."))
+    reprint = dict(art, url="https://baocantho.com.vn/a-9.html", site="baocantho")
+    assert archive.store_article(reprint) == "duplicate"
+    assert count(archive, "lsh_buckets", "article_id = 1") == 20
+
+
+def test_unchanged_recrawl_moves_only_last_seen(archive):
+    art = gold_article("dantri-20260307080054340")
+    archive.store_article(art)
+    before = archive.conn.execute("SELECT * FROM articles").fetchone()
+    assert archive.store_article(dict(art, fetched_at="2026-03-09T00:00:00+00:00")) == "unchanged"
+    after = archive.conn.execute("SELECT * FROM articles").fetchone()
+    names = [d[1] for d in archive.conn.execute("PRAGMA table_info(articles)")]
+    changed = {n for n, a, b in zip(names, before, after) if a != b}
+    assert changed == {"last_seen"}
+    assert after[names.index("last_seen")] == "2026-03-09T00:00:00+00:00"
+    assert count(archive, "article_versions") == 0
+
+
+def test_old_tone_placement_and_decomposed_text_are_not_a_change(archive):
+    art = gold_article("vietnamnet-2495349", body="Lũ quét ở Hòa Bình, thủy điện xả lũ, người dân khỏe mạnh.\n"
+                       + gold_article("vietnamnet-2495349")["body"])
+    archive.store_article(art)
+    old_style = art["body"].replace("Hòa", "Hoà").replace("thủy", "thuỷ").replace("khỏe", "khoẻ")
+    assert old_style != art["body"]
+    assert archive.store_article(dict(art, body=unicodedata.normalize("NFD", old_style))) == "unchanged"
+
+
+def test_unrelated_articles_sharing_boilerplate_are_not_merged(archive):
+    # A site footer and related-headlines box that the extractor let through, on every article.
+    boilerplate = "\n".join([
+        "Đồng Nai: Khởi công xây dựng cầu vượt sông Đồng Nai nối hai tỉnh miền Đông Nam Bộ",
+        "Đồng Nai: Bắt giữ nhóm đối tượng trộm cắp tài sản tại khu công nghiệp Biên Hòa",
+        "Đồng Nai: Tuyên truyền kịp thời, toàn diện các sự kiện chính trị xã hội năm 2025",
+        "Cơ quan chủ quản: Tỉnh ủy Đồng Nai. Giấy phép hoạt động báo điện tử số 123/GP-BTTTT",
+        "Địa chỉ tòa soạn: số 1 đường Võ Thị Sáu, phường Thống Nhất, tỉnh Đồng Nai, điện thoại 0251",
+        "Ghi rõ nguồn Báo Đồng Nai khi phát hành lại thông tin từ website này, mọi hành vi sao chép đều vi phạm",
+    ])
+    for name in ("baolaocai-404649", "cafef-18826030622484142", "dantri-20260307080054340"):
+        art = gold_article(name, site="baodongnai")
+        assert archive.store_article(dict(art, body=art["body"] + "\n" + boilerplate)) == "new"
+    # two short, unrelated items (a brief each): most of their text is the boilerplate
+    brief_a = " ".join(gold_article("vnexpress-4954454")["body"].split()[:25])
+    brief_b = " ".join(gold_article("plo-874982")["body"].split()[:25])
+    short_a = gold_article("vnexpress-4954454", site="baodongnai", url="https://baodongnai.com.vn/a-1.html",
+                           sapo="", body=brief_a + "\n" + boilerplate)
+    short_b = gold_article("plo-874982", site="baodongnai", url="https://baodongnai.com.vn/b-2.html",
+                           sapo="", body=brief_b + "\n" + boilerplate)
+    assert archive.store_article(short_a) == "new"
+    assert archive.store_article(short_b) == "new"
+    assert count(archive, "articles", "duplicate_of IS NOT NULL") == 0
+
+
+def test_raw_page_round_trips_compressed_and_is_stored_once(archive):
+    html = (FIXTURES / "plo-874982.html.gz").read_bytes()
+    import gzip
+    raw = gzip.decompress(html)
+    headers = {"Content-Type": "text/html; charset=utf-8", "Set-Cookie": "x=1", "ETag": '"abc"'}
+    first = archive.record_page(url="https://plo.vn/a-post874982.html", final_url=None, status=200,
+                                headers=headers, body=raw, fetched_at="2026-03-01T10:00:00+00:00", site="plo")
+    again = archive.record_page(url="https://plo.vn/a-post874982.html", final_url=None, status=200,
+                                headers=headers, body=raw, fetched_at="2026-03-02T10:00:00+00:00", site="plo")
+    assert archive.page_body(first) == raw and archive.page_body(again) == raw
+    blobs = archive.conn.execute("SELECT body FROM pages ORDER BY id").fetchall()
+    assert len(blobs[0][0]) < len(raw) / 3 and zlib.decompress(blobs[0][0]) == raw
+    assert blobs[1][0] is None  # the same bytes are not kept twice
+    stored = json.loads(archive.conn.execute("SELECT headers FROM pages WHERE id = ?", (first,)).fetchone()[0])
+    assert stored == {"content-type": "text/html; charset=utf-8", "etag": '"abc"'}
+    with pytest.raises(UnknownPage):
+        archive.page_body(999)
+
+
+def test_http_error_page_is_kept_with_its_reason(archive):
+    pid = archive.record_page(url="https://plo.vn/gone.html", final_url=None, status=404, headers={},
+                              body=b"<html>Not found</html>", fetched_at="2026-03-01T10:00:00+00:00", site="plo")
+    assert archive.conn.execute("SELECT failure FROM pages WHERE id = ?", (pid,)).fetchone() == ("http 404",)
+
+
+def test_migrations_are_recorded_and_applied_once(tmp_path):
+    path = tmp_path / "a.db"
+    Archive(path, aliases={}).close()
+    first = sqlite3.connect(path).execute("SELECT number, name, applied_at FROM _migrations").fetchall()
+    with Archive(path, aliases={}) as again:
+        assert again.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert {"articles", "pages", "url_aliases", "lsh_buckets", "articles_fts"} <= set(again.db.table_names())
+    assert sqlite3.connect(path).execute("SELECT number, name, applied_at FROM _migrations").fetchall() == first
+    assert [n for n, *_ in first] == [1, 2]
+
+
+def test_failures_and_run_counters_are_recorded(archive):
+    run = archive.start_run(["plo", "vnexpress"])
+    archive.record_page(url="https://plo.vn/a.html", final_url=None, status=200, headers={}, body=b"<p>x</p>",
+                        fetched_at="2026-03-01T10:00:00+00:00", site="plo", run_id=run)
+    archive.store_article(gold_article("plo-874982"), run_id=run)
+    archive.record_failure(url="https://vnexpress.net/x.html", reason="not_an_article", site="vnexpress",
+                           run_id=run, detail="listing page")
+    archive.finish_run(run, {"vnexpress": {"fetched": 3}})
+    failure = archive.conn.execute("SELECT url, site, reason, detail, run_id FROM failures").fetchone()
+    assert failure == ("https://vnexpress.net/x.html", "vnexpress", "not_an_article", "listing page", run)
+    rows = {r[0]: r[1:] for r in archive.conn.execute(
+        "SELECT site, fetched, new, failed, completeness, finished IS NOT NULL FROM crawl_runs WHERE run_id = ?", (run,))}
+    assert rows["vnexpress"][:3] == (3, 0, 1)
+    assert rows["plo"][:3] == (1, 1, 0) and rows["plo"][4] == 1
+    assert json.loads(rows["plo"][3])["authors"] == 1.0
+    stats = {s["site"]: s for s in archive.stats()}
+    assert (stats["plo"]["articles"], stats["plo"]["pages"], stats["vnexpress"]["failures"]) == (1, 1, 1)
+
+
+def test_bad_articles_are_refused_with_a_clear_error(archive):
+    with pytest.raises(BadArticle, match="no url"):
+        archive.store_article(new_article(title="x", body="y"))
+    with pytest.raises(BadArticle, match="neither title nor body"):
+        archive.store_article(new_article(url="https://plo.vn/a.html"))
+    with pytest.raises(BadArticle, match="not an http"):
+        archive.store_article(new_article(url="ftp://plo.vn/a", title="x"))
+    with pytest.raises(ArchiveError):
+        archive.record_failure(url="https://plo.vn/a", reason="", site="plo")
+    assert count(archive, "articles") == 0
+
+
+def test_near_duplicate_index_survives_a_restart(tmp_path):
+    path = tmp_path / "a.db"
+    original = gold_article("baochinhphu-102260228093004191")
+    with Archive(path, aliases={}) as first:
+        first.store_article(original)
+    reprint = dict(original, url="https://baolaocai.vn/chinh-sach-moi-404700.html", site="baolaocai",
+                   sapo="(BLC) - " + original["sapo"], body="\n".join(original["body"].split("\n")[:-2]))
+    with Archive(path, aliases={}) as second:
+        assert second.store_article(reprint) == "duplicate"
+        assert second.conn.execute("SELECT duplicate_of FROM articles WHERE id = 2").fetchone() == (1,)
+
+
+def test_batch_keeps_what_was_stored_before_an_error(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path, aliases={}) as archive:
+        with pytest.raises(BadArticle):
+            with archive.batch():
+                archive.store_article(gold_article("plo-874982"))
+                archive.store_article(new_article(url="https://plo.vn/empty.html"))
+    with Archive(path, aliases={}) as archive:
+        assert count(archive, "articles") == 1 and count(archive, "url_aliases") == 1
+
+
+def test_old_domain_from_the_registry_is_the_same_article(tmp_path):
+    with Archive(tmp_path / "a.db", aliases={"baoyenbai.com.vn": "baolaocai.vn"}) as archive:
+        art = gold_article("baolaocai-404649")
+        archive.store_article(art)
+        moved = dict(art, url=art["url"].replace("baolaocai.vn", "www.baoyenbai.com.vn"))
+        assert archive.store_article(moved) == "unchanged"

@@ -1,0 +1,72 @@
+import json
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+from archive import dedup
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "archive"
+
+
+def gold(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.gold.json").read_text(encoding="utf-8"))
+
+
+def sig_of(sapo: str, body: str):
+    from pipelines.text import content_key
+    return dedup.signature(dedup.shingles(dedup.story_lines(content_key(sapo), dedup.key_lines(body))))
+
+
+def test_old_and_new_tone_placement_hash_the_same():
+    assert dedup.content_hash("Hoà Bình thuỷ điện, khoẻ mạnh") == dedup.content_hash("Hòa Bình thủy điện, khỏe mạnh")
+
+
+def test_decomposed_accents_hash_the_same_as_composed():
+    text = gold("plo-874982")["body"]
+    assert dedup.content_hash(unicodedata.normalize("NFD", text)) == dedup.content_hash(text)
+
+
+def test_whitespace_and_case_do_not_change_the_hash():
+    assert dedup.content_hash("Đà  Nẵng\n\nmưa\u00a0lớn ") == dedup.content_hash("đà nẵng mưa lớn")
+    assert dedup.content_hash("Hòa Bình") != dedup.content_hash("Hóa Bình")
+
+
+def test_key_lines_join_to_content_key():
+    from pipelines.text import content_key
+    text = gold("tuoitre-20260307075519174")["body"]
+    assert " ".join(dedup.key_lines(text)) == content_key(text)
+
+
+def test_lead_prefix_and_photo_credit_do_not_count_as_story():
+    lines = dedup.story_lines("(cto) - phó bí thư thành ủy làm trưởng đoàn đến dâng hoa tưởng niệm",
+                              ["đoàn đại biểu dâng hoa tại nghĩa trang liệt sĩ tỉnh. ảnh: thuận văn", "lê ánh"])
+    assert lines == ["phó bí thư thành ủy làm trưởng đoàn đến dâng hoa tưởng niệm",
+                     "đoàn đại biểu dâng hoa tại nghĩa trang liệt sĩ tỉnh."]
+
+
+def test_reprinted_story_is_similar_and_different_stories_are_not():
+    plo, vne = gold("plo-874982"), gold("vnexpress-4954454")
+    body = plo["body"].split("\n", 1)[1]
+    reprint = body.replace("Ảnh: THUẬN VĂN", "Ảnh: CTO").replace("Ảnh: LÊ ÁNH", "Ảnh: CTO") + "\nThanh Tâm"
+    original = sig_of(plo["sapo"], body)
+    copy = sig_of(plo["sapo"].replace("(PLO)-", "(CTO) -"), reprint)
+    other = sig_of(vne["sapo"], vne["body"])
+    assert dedup.similarity(original, copy) >= 0.9
+    assert dedup.similarity(original, other) < 0.1
+    assert set(dedup.band_keys(original)) & set(dedup.band_keys(copy))
+
+
+def test_too_short_text_gets_no_signature():
+    assert sig_of("", "Theo TTXVN\nLê Sơn") is None
+
+
+def test_signatures_are_the_same_in_another_process():
+    """LSH buckets are stored: a restarted process must compute the very same keys."""
+    text = gold("baolaocai-404649")["body"]
+    code = ("import sys, json; from archive import dedup; from pipelines.text import content_key;"
+            "t = sys.stdin.read(); s = dedup.signature(dedup.shingles(dedup.story_lines('', dedup.key_lines(t))));"
+            "print(json.dumps(dedup.band_keys(s)))")
+    out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True,
+                         env={"PYTHONHASHSEED": "123"}, check=True, cwd=Path(__file__).resolve().parents[1])
+    assert json.loads(out.stdout) == dedup.band_keys(sig_of("", text))
