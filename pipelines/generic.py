@@ -88,13 +88,17 @@ SCORED_TAGS = ("p", "pre", "td", "blockquote", "li", "div", "section", "article"
 # Short lines that are widget labels, in any position.
 LABEL_LINE = re.compile(
     r"^(advertisement|advertisements|sponsored|share( this)?( article| story)?|"
-    r"tweet|email|print|caption|close|open|expand|enlarge|skip|menu|loading\.*|"
+    r"tweet|email|print|caption|close|open|expand|enlarge|skip|menu|loading\.*|advert|"
+    r"comments?|image \d+ of \d+|photo \d+ of \d+|\d+ of \d+|\(?(image|photo) credit:.*|"
+    r"this slideshow requires javascript\.?|tell us what you think.*|"
     r"related( articles| stories)?:?|read more:?|continue reading|"
     r"sign up.*newsletter.*|photo:.{0,40}|image:.{0,40}|"
     r"quảng cáo|chia sẻ|in bài|xem thêm:?|đọc thêm:?|tin liên quan:?|bình luận|"
     r"phiên bản di động|đọc tiếp|về trang chủ đề|từ khóa:.*|từ khoá:.*|tags?:.*)$",
     re.I,
 )
+
+CAPTION_NAMES = re.compile(r"caption|wp-caption-text|image-?desc|photo-?desc", re.I)
 
 _ATTR_SPLIT = re.compile(r"[\s_-]+")
 _COMMA = re.compile(r"[,،、，]")
@@ -369,7 +373,7 @@ class _Blocks:
             if in_link:
                 self._links += len(text.strip())
 
-    def walk(self, el, in_link: bool = False) -> None:
+    def walk(self, el, in_link: bool = False, block: str = "p") -> None:
         tag = el.tag
         if tag == "img":
             self._image(el)
@@ -384,14 +388,16 @@ class _Blocks:
         is_block = tag in BLOCK_TAGS
         if is_block:
             self.flush()
-            self._tag = tag
+            # Captions outside <figcaption> ("p.Image", "div.caption", "td.pCaption").
+            block = "figcaption" if CAPTION_NAMES.search(el.get("class", "")) else tag
+            self._tag = block
         in_link = in_link or tag == "a"
         self.add(el.text, in_link)
         for child in el:
             if isinstance(child.tag, str):
-                self.walk(child, in_link)
+                self.walk(child, in_link, block)
                 if child.tag in BLOCK_TAGS:
-                    self._tag = tag
+                    self._tag = block          # text after a nested block belongs to this one
             self.add(child.tail, in_link)
         if is_block:
             self.flush()
