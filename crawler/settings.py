@@ -35,6 +35,7 @@ COOKIES_ENABLED = False
 
 HTTPCACHE_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False      # no control port listening during a crawl either
 LOG_LEVEL = "INFO"
 # Every dropped page is recorded in the archive's failures table; the log needs only a line.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"

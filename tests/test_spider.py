@@ -82,22 +82,21 @@ def test_url_of_a_registered_site_uses_that_site():
 
 def test_feed_yields_only_this_sites_article_urls_once_each():
     spider = make_spider(site="baolaocai")
-    target = spider.targets["baolaocai"]
     feed = XmlResponse("https://baolaocai.vn/rss/home.rss", body=fixture_bytes("baolaocai-home.rss"))
-    urls = request_urls(spider.parse_feed(feed, target))
+    urls = request_urls(spider.parse_feed(feed, "baolaocai"))
     assert "https://baolaocai.vn/bai-cu-chuyen-huong-post404649.html" in urls
     assert "https://baolaocai.vn/chinh-tri/" not in urls          # a section, not an article
     assert len(urls) == 11 and len(set(urls)) == 11
     # the same article without tracking parameters is not queued a second time
     sitemap = XmlResponse("https://baolaocai.vn/sitemaps/2025-06.xml",
                           body=fixture_bytes("baolaocai-sitemap-2025-06.xml"))
-    assert request_urls(spider.parse_sitemap(sitemap, target)) == []
+    assert request_urls(spider.parse_sitemap(sitemap, "baolaocai")) == []
 
 
 def test_article_requests_go_before_discovery_and_reach_the_errback():
     spider = make_spider(site="baolaocai")
     feed = XmlResponse("https://baolaocai.vn/rss/home.rss", body=fixture_bytes("baolaocai-home.rss"))
-    request = next(iter(spider.parse_feed(feed, spider.targets["baolaocai"])))
+    request = next(iter(spider.parse_feed(feed, "baolaocai")))
     assert request.priority > 0 and request.errback == spider.fetch_failed
     assert request.dont_filter  # a redirect loop must reach REDIRECT_MAX_TIMES, not the dupefilter
 
@@ -105,13 +104,13 @@ def test_article_requests_go_before_discovery_and_reach_the_errback():
 def test_limit_caps_new_article_requests_per_site():
     spider = make_spider(site="baolaocai", limit="3")
     feed = XmlResponse("https://baolaocai.vn/rss/home.rss", body=fixture_bytes("baolaocai-home.rss"))
-    assert len(request_urls(spider.parse_feed(feed, spider.targets["baolaocai"]))) == 3
+    assert len(request_urls(spider.parse_feed(feed, "baolaocai"))) == 3
 
 
 def test_sitemap_index_follows_news_sitemaps_first():
     spider = make_spider(site="baolaocai")
     index = XmlResponse("https://baolaocai.vn/sitemap.xml", body=fixture_bytes("baolaocai-sitemap.xml"))
-    assert request_urls(spider.parse_sitemap(index, spider.targets["baolaocai"])) == [
+    assert request_urls(spider.parse_sitemap(index, "baolaocai")) == [
         "https://baolaocai.vn/sitemaps/news.xml", "https://baolaocai.vn/sitemaps/2025-06.xml"]
 
 
@@ -119,7 +118,7 @@ def test_section_page_yields_the_article_links_of_a_real_listing():
     spider = make_spider(site="tuoitre")
     listing = HtmlResponse("https://tuoitre.vn/kinh-doanh.htm", body=fixture_bytes("tuoitre-list.html.gz"),
                            request=Request("https://tuoitre.vn/kinh-doanh.htm", meta={"kind": "section"}))
-    urls = request_urls(spider.parse_section(listing, spider.targets["tuoitre"]))
+    urls = request_urls(spider.parse_section(listing, "tuoitre"))
     assert "https://tuoitre.vn/chien-su-day-gia-hoa-nhap-khau-dip-8-3-tang-manh-20260307075519174.htm" in urls
     assert urls and all(u.startswith("https://tuoitre.vn/") and u.endswith(".htm") for u in urls)
 
@@ -128,7 +127,7 @@ def test_start_page_of_an_unknown_site_finds_its_feed_and_articles_by_shape():
     spider = make_spider(url="https://tinh.example/kinh-doanh")
     page = HtmlResponse("https://tinh.example/kinh-doanh", body=fixture_bytes("vietnamnet-list.html.gz"),
                         request=Request("https://tinh.example/kinh-doanh", meta={"kind": "start"}))
-    urls = request_urls(spider.parse_section(page, spider.targets["tinh.example"]))
+    urls = request_urls(spider.parse_section(page, "tinh.example"))
     assert urls[0] == "https://tinh.example/kinh-doanh.rss"
     assert "https://tinh.example/co-phieu-flc-duoc-giao-dich-tro-lai-2495349.html" in urls
 
@@ -137,7 +136,7 @@ def test_html_served_as_a_feed_is_a_recorded_failure_not_silence():
     spider = make_spider(site="baolaocai")
     page = XmlResponse("https://baolaocai.vn/rss/home.rss", body="<html><body>Trang chủ</body></html>".encode(),
                        request=Request("https://baolaocai.vn/rss/home.rss", meta={"kind": "feed"}))
-    [failure] = spider.parse_feed(page, spider.targets["baolaocai"])
+    [failure] = spider.parse_feed(page, "baolaocai")
     assert isinstance(failure, Page) and failure.failure == "bad_feed" and failure.detail.startswith("feed:")
 
 
@@ -151,7 +150,7 @@ def article_response(body: bytes, content_type: str, url: str = BAOLAOCAI_URL, c
 def test_article_page_becomes_a_raw_page_item():
     spider = make_spider(site="baolaocai")
     body = fixture_bytes("baolaocai-404649.html.gz")
-    [page] = spider.parse_article(article_response(body, "text/html; charset=utf-8"), spider.targets["baolaocai"])
+    [page] = spider.parse_article(article_response(body, "text/html; charset=utf-8"), "baolaocai")
     assert (page.url, page.final_url, page.status, page.site) == (BAOLAOCAI_URL, BAOLAOCAI_URL, 200, "baolaocai")
     assert page.body == body and not page.failure and page.fetched_at.endswith("+00:00")
     assert "body=" not in repr(page)  # logs never dump a whole page
@@ -160,14 +159,14 @@ def test_article_page_becomes_a_raw_page_item():
 def test_pdf_at_an_article_url_is_not_html():
     spider = make_spider(site="baolaocai")
     response = article_response(b"%PDF-1.4\n", "application/pdf", cls=Response)
-    [page] = spider.parse_article(response, spider.targets["baolaocai"])
+    [page] = spider.parse_article(response, "baolaocai")
     assert page.failure == "not_html" and "application/pdf" in page.detail and page.body is None
 
 
 def test_page_in_another_charset_than_declared_is_a_failure_that_keeps_the_bytes():
     spider = make_spider(site="baolaocai")
     body = fixture_bytes("baolaocai-404649-cp1258.html.gz")
-    [page] = spider.parse_article(article_response(body, "text/html; charset=utf-8"), spider.targets["baolaocai"])
+    [page] = spider.parse_article(article_response(body, "text/html; charset=utf-8"), "baolaocai")
     assert page.failure == "bad_charset" and page.body == body
 
 
@@ -198,7 +197,7 @@ def test_http_errors_are_named_by_status():
 
 def test_errback_turns_a_failed_article_fetch_into_a_failure_item():
     spider = make_spider(site="baolaocai")
-    request = Request(BAOLAOCAI_URL, meta={"kind": "article", "target": spider.targets["baolaocai"]})
+    request = Request(BAOLAOCAI_URL, meta={"kind": "article", "site": "baolaocai"})
     failure = Failure(DownloadTimeoutError("took longer than 2.0 seconds"))
     failure.request = request
     [page] = spider.fetch_failed(failure)
@@ -207,7 +206,7 @@ def test_errback_turns_a_failed_article_fetch_into_a_failure_item():
 
 def test_missing_robots_txt_is_not_a_failure():
     spider = make_spider(site="baolaocai")
-    request = Request("https://baolaocai.vn/robots.txt", meta={"kind": "robots", "target": spider.targets["baolaocai"]})
+    request = Request("https://baolaocai.vn/robots.txt", meta={"kind": "robots", "site": "baolaocai"})
     failure = Failure(HttpError(TextResponse(request.url, status=404, request=request), "ignored"))
     failure.request = request
     assert list(spider.fetch_failed(failure)) == []

@@ -191,10 +191,11 @@ class NewsSpider(scrapy.Spider):
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "robots": self.parse_robots,
                     "section": self.parse_section, "start": self.parse_section}[kind]
         return scrapy.Request(url, callback=callback, errback=self.fetch_failed, dont_filter=True,
-                              cb_kwargs={"target": target},
-                              meta={"target": target, "kind": kind})
+                              cb_kwargs={"slug": target.slug},
+                              meta={"site": target.slug, "kind": kind})
 
-    def parse_feed(self, response, target: _Target):
+    def parse_feed(self, response, slug: str):
+        target = self.targets[slug]
         self.ok_responses += 1
         try:
             urls = discovery.parse_feed(response.body, response.url)
@@ -204,7 +205,8 @@ class NewsSpider(scrapy.Spider):
         for url in urls:
             yield from self._follow_article(url, target)
 
-    def parse_sitemap(self, response, target: _Target):
+    def parse_sitemap(self, response, slug: str):
+        target = self.targets[slug]
         self.ok_responses += 1
         try:
             children, pages = discovery.parse_sitemap(response.body, response.url)
@@ -218,13 +220,15 @@ class NewsSpider(scrapy.Spider):
         for url in pages:
             yield from self._follow_article(url, target)
 
-    def parse_robots(self, response, target: _Target):
+    def parse_robots(self, response, slug: str):
+        target = self.targets[slug]
         self.ok_responses += 1
         for url in discovery.sitemaps_from_robots(response.text, response.url):
             if target.owns(url):
                 yield self._discover(url, target, "sitemap")
 
-    def parse_section(self, response, target: _Target):
+    def parse_section(self, response, slug: str):
+        target = self.targets[slug]
         self.ok_responses += 1
         if not isinstance(response, HtmlResponse):
             return
@@ -253,8 +257,8 @@ class NewsSpider(scrapy.Spider):
         target.queued += 1
         # Articles before further discovery, so a limited crawl stops early.
         yield scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
-                             dont_filter=True, priority=10, cb_kwargs={"target": target},
-                             meta={"target": target, "kind": "article"})
+                             dont_filter=True, priority=10, cb_kwargs={"slug": target.slug},
+                             meta={"site": target.slug, "kind": "article"})
 
     def _already_fetched(self, url: str) -> bool:
         """Archived as an article, or its page is stored (e.g. it was not an article): skip it."""
@@ -273,7 +277,8 @@ class NewsSpider(scrapy.Spider):
 
     # -- article pages -----------------------------------------------------------------------
 
-    def parse_article(self, response, target: _Target):
+    def parse_article(self, response, slug: str):
+        target = self.targets[slug]
         self.ok_responses += 1
         page = Page(url=response.request.meta.get("redirect_urls", [response.url])[0],
                     site=target.slug, final_url=response.url, status=response.status,
@@ -300,7 +305,7 @@ class NewsSpider(scrapy.Spider):
         if kind == "robots" and reason.startswith("http_"):
             return  # no robots.txt just means no sitemaps announced there
         page = Page(url=request.meta.get("redirect_urls", [request.url])[0],
-                    site=request.meta["target"].slug, fetched_at=now_iso(), failure=reason,
+                    site=request.meta["site"], fetched_at=now_iso(), failure=reason,
                     detail=detail if kind == "article" else f"{kind}: {detail}", kind=kind)
         if response is not None:
             page.final_url, page.status, page.headers = response.url, response.status, _kept_headers(response)
