@@ -41,6 +41,34 @@ def css(selector: str) -> etree.XPath:
     return CSSSelector(selector)
 
 
+_SIMPLE_TOKENS = re.compile(r"([.#])([A-Za-z_][\w-]*)")
+_CLASS_ATTR = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_ID_ATTR = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+class DocIndex:
+    """Every class and id in a page, read once from the source text (a regex over the string is
+    much faster than asking the tree), so most selectors of most layouts are ruled out without
+    scanning the tree: layout detection tries many selectors on every page. An attribute-like
+    string in a script only adds a token, which can only make a selector "maybe"."""
+
+    def __init__(self, html: str):
+        self.classes = {c for m in _CLASS_ATTR.findall(html) for c in "".join(m).split()}
+        self.ids = {"".join(m).strip() for m in _ID_ATTR.findall(html)}
+
+    def may_match(self, selector: str) -> bool:
+        """False when the selector names a class or id the page does not have (for every part of a
+        comma list); True when it might match."""
+        return any(self._part_may_match(part) for part in selector.split(","))
+
+    def _part_may_match(self, part: str) -> bool:
+        part = re.sub(r"\[[^\]]*\]|:[\w-]+(\([^)]*\))?", "", part)  # attribute tests and pseudo-classes
+        for kind, name in _SIMPLE_TOKENS.findall(part):
+            if name not in (self.classes if kind == "." else self.ids):
+                return False
+        return True
+
+
 def select(root, selectors) -> list:
     """All elements matched by any of `selectors`, each once, in selector order."""
     seen, found = set(), []
@@ -52,9 +80,11 @@ def select(root, selectors) -> list:
     return found
 
 
-def first(root, selectors, *, with_text: bool = True):
+def first(root, selectors, *, with_text: bool = True, index: DocIndex | None = None):
     """The first element of the first selector that matches (one with text when `with_text`)."""
     for sel in selectors:
+        if index is not None and not index.may_match(sel):
+            continue
         for el in css(sel)(root):
             if not with_text or el.tag == "meta" or text_of(el):
                 return el

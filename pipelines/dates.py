@@ -26,6 +26,12 @@ _TIME = re.compile(r"(?<![\d/.+-])(\d{1,2})\s*(?::|h(?=\d))\s*(\d{2})(?::(\d{2})
                    r"(?:\s*(AM|PM|SA|CH)\b)?", re.I)
 _ZONE = re.compile(r"(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?|(?<![\d:])([+-])(\d{2}):?(\d{2})\b",
                    re.I)
+# English month names (wire copies, English editions): "Nov 20, 2019", "20 November 2019".
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_EN_DATE = re.compile(r"\b(?:(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})|([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}))\b")
+_ZONE_HOURS = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+               "IST": 5.5, "BST": 1, "CET": 1, "CEST": 2, "JST": 9, "KST": 9, "ICT": 7, "AEST": 10, "AEDT": 11}
+_NAMED_ZONE = re.compile(r"\b(" + "|".join(_ZONE_HOURS) + r")\b")
 # "Cập nhật" / "Updated" start the modified date when one element shows both.
 _MODIFIED_LABEL = re.compile(r"cập\s*nhật|update[d]?|sửa\s*lúc|chỉnh\s*sửa", re.I)
 
@@ -63,9 +69,15 @@ def _iso_match(text: str) -> dt.datetime | None:
 def _free_text(text: str) -> dt.datetime | None:
     """A day-first date with an optional time and zone anywhere around it."""
     m = _DMY.search(text) or _VERBAL.search(text)
-    if not m:
-        return None
-    d, mo, y = m.groups()
+    if m:
+        d, mo, y = m.groups()
+    else:
+        m = _EN_DATE.search(text)
+        month = m and _MONTHS.get((m.group(2) or m.group(4))[:3].lower())
+        if not month:
+            return None
+        d, y = (m.group(1), m.group(3)) if m.group(1) else (m.group(5), m.group(6))
+        mo = month
     rest = text[:m.start()] + " | " + text[m.end():]
     h = mi = s = 0
     tm = _TIME.search(rest)
@@ -76,7 +88,10 @@ def _free_text(text: str) -> dt.datetime | None:
             h = (h % 12) + (12 if pm else 0)
         rest = rest[:tm.start()] + rest[tm.end():]
     tz = None
-    zm = _ZONE.search(rest)
+    named = _NAMED_ZONE.search(rest)
+    if named:
+        tz = dt.timezone(dt.timedelta(hours=_ZONE_HOURS[named.group(1)]))
+    zm = None if named else _ZONE.search(rest)
     if zm and (zm.group(2) or zm.group(4)):
         tz = _zone(zm.group(1), zm.group(2), zm.group(3)) if zm.group(2) else \
             _zone(zm.group(4), zm.group(5), zm.group(6))
@@ -101,11 +116,12 @@ def parse_datetime(text: str | None) -> dt.datetime | None:
     text = nfc(text).strip()
     if not text or not re.search(r"\d", text):
         return None
-    value = _iso_match(text)
-    if value is None:
+    if _ISO.search(text):  # machine-readable: the pattern is the whole answer (0001-01-01 is None)
+        value = _iso_match(text)
+    else:
         value = _free_text(_WEEKDAY.sub(" ", text))
-    if value is None and len(text) <= 80:
-        value = _dateparser(text)
+        if value is None and len(text) <= 80:
+            value = _dateparser(text)
     return value.astimezone(VN_TZ) if value else None
 
 

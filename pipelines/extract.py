@@ -121,7 +121,10 @@ def decode_html(data: bytes | str) -> str:
 
 
 def parse_html(data: bytes | str):
-    text = _XML_DECL.sub("", decode_html(data), count=1)
+    return _parse_text(_XML_DECL.sub("", decode_html(data), count=1))
+
+
+def _parse_text(text: str):
     if not text.strip():
         raise NotAnArticle("empty page")
     try:
@@ -146,23 +149,25 @@ def _site_for_url(url: str):
         return None
 
 
-def detect_family(root, site=None) -> Family | None:
+def detect_family(root, site=None, index: clean_dom.DocIndex | None = None) -> Family | None:
     """The registered site's family (if its body is on the page), else the first matching DOM signature."""
     families, _ = load_families()
+    if index is None:
+        index = clean_dom.DocIndex(etree.tostring(root, encoding="unicode"))
     if site is not None:
         name = site.slug if site.cms == "own" else site.cms
         fam = family_named(name)
         if fam is not None:
             fam = fam.with_overrides(getattr(site, "selectors", None) or {})
-            if first(root, fam.body) is not None:
+            if first(root, fam.body, index=index) is not None:
                 return fam
         elif getattr(site, "selectors", None) and site.selectors.get("body"):
             fam = Family(site.slug, 1).with_overrides(site.selectors)
-            if first(root, fam.body) is not None:
+            if first(root, fam.body, index=index) is not None:
                 return fam
     for fam in families:
-        if fam.signature and first(root, fam.signature, with_text=False) is not None \
-                and first(root, fam.body) is not None:
+        if fam.signature and first(root, fam.signature, with_text=False, index=index) is not None \
+                and first(root, fam.body, index=index) is not None:
             return fam
     return None
 
@@ -277,24 +282,39 @@ def _is_bold_block(el) -> bool:
     return len(text) >= 60 and fold_spaces(bold) == text
 
 
-_ARTICLE_URL = re.compile(r"(?:[-/_](?:post|a|d|ar|postid|event)?\d{5,}|\d{5,}[-/])[^/]*$|\.(?:html?|chn|tpo|vov|ldo|bbg)$")
+_DATE_PATH = re.compile(r"/(?:19|20)\d\d/\d{1,2}/")
+_ID_QUERY = re.compile(r"[?&](?:id|idx|newsid|article_?id|p)=\d+", re.I)
 
 
 def looks_like_article_url(url: str, site=None) -> bool:
-    path = urlsplit(url).path
+    """The registered site's article pattern, else the usual shapes: a long numeric id, a date path,
+    an id parameter, or a long slug ("-argentina-wins-davis-cup-opener"). Section pages
+    ("/kinh-doanh", "/thi-truong-chung-khoan.chn") have none of these."""
+    parts = urlsplit(url)
+    path = parts.path
     if site is not None and getattr(site, "article_pattern", ""):
         try:
-            return bool(re.search(site.article_pattern, path))
+            if re.search(site.article_pattern, path):
+                return True
         except re.error:
             pass
-    return bool(re.search(r"\d{5,}", path.rsplit("/", 1)[-1]))
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return bool(re.search(r"\d{5,}", last) or _DATE_PATH.search(path) or _ID_QUERY.search("?" + parts.query)
+                or len(re.split(r"[-_]", re.sub(r"\.\w+$", "", last))) >= 5)
+
+
+def has_article_evidence(root, meta: dict, url: str, site=None) -> bool:
+    """Whether a page of unknown layout says it is one article (listing pages say none of this)."""
+    return bool(meta["is_article"] or meta["published_raw"] or looks_like_article_url(url, site)
+                or root.xpath("boolean(//*[@itemprop='articleBody'])"))
 
 
 # ---- the cascade ----------------------------------------------------------------------------
 
 def extract_article(html: bytes | str, url: str, site=None) -> dict:
     """One page → one article dict (see pipelines.article). Raises NotAnArticle / ExtractionError."""
-    root = parse_html(html)
+    text = _XML_DECL.sub("", decode_html(html), count=1)
+    root = _parse_text(text)
     if site is None:
         site = _site_for_url(url)
     meta = read_metadata(root)
@@ -302,7 +322,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     names = [n for n in (meta["site_name"], getattr(site, "name", ""), urlsplit(url).hostname or "") if n]
     orgs = list(dict.fromkeys(meta["organizations"] + names))
 
-    fam = detect_family(root, site)
+    fam = detect_family(root, site, clean_dom.DocIndex(text))
     title, title_el = _pick_title(root, fam, meta, names)
     container = first(root, fam.body) if fam else None
     scope = article_scope(title_el, container)
@@ -331,14 +351,14 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         blocks = clean_dom.blocks_of(container)
         extractor = fam.extractor
     else:
-        if not meta["is_article"] and not looks_like_article_url(url, site):
+        if not has_article_evidence(root, meta, url, site):
             raise NotAnArticle("not an article page (no article metadata, no known layout)")
         paragraphs, images = _generic_body(root, title)
         blocks = [("p", nfc(p)) for p in paragraphs if p and p.strip()]
         extractor = GENERIC_EXTRACTOR
 
     if not sapo:
-        sapo = shown_description(root, meta["description"], title)
+        sapo = shown_description(root, meta["description"], title, text)
     blocks, byline_authors = clean_dom.take_bylines(blocks, orgs)
     paragraphs = [text for _, text in blocks]
     if sapo and paragraphs and fold_accents(paragraphs[0]) == fold_accents(sapo):
@@ -376,7 +396,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     )
 
 
-def shown_description(root, description: str, title: str = "") -> str:
+def shown_description(root, description: str, title: str = "", source: str | None = None) -> str:
     """The lead as shown on the page when the meta description is visible text, else "".
 
     The shown element's own text is returned, so prefixes such as "(PLO)-" that the description
@@ -387,18 +407,19 @@ def shown_description(root, description: str, title: str = "") -> str:
     words = description.replace("'", " ").split()
     pieces = [" ".join(words[i:i + 4]) for i in range(0, min(len(words), 24), 6)]
     wanted = fold_accents(description[:60])
-    for piece in pieces:
-        if len(piece) < 12:
+    pieces = [p for p in pieces if len(p) >= 12]
+    if not pieces or source is not None and source.count("&#") < 50 and not any(p in source for p in pieces):
+        return ""  # not in the page source at all (and the page doesn't write its text as entities)
+    test = " or ".join(f"contains(., '{p}')" for p in pieces)
+    for node in root.xpath(f"//body//text()[{test}]"):
+        el = node.getparent()
+        while el is not None and el.tag not in clean_dom.BLOCK_TAGS:
+            el = el.getparent()
+        if el is None or el.tag in ("body", "html"):
             continue
-        for node in root.xpath(f"//body//text()[contains(., '{piece}')]"):
-            el = node.getparent()
-            while el is not None and el.tag not in clean_dom.BLOCK_TAGS:
-                el = el.getparent()
-            if el is None or el.tag in ("body", "html"):
-                continue
-            text = text_of(el)
-            if wanted in fold_accents(text) and len(text) <= len(description) + 40:
-                return text
+        text = text_of(el)
+        if wanted in fold_accents(text) and len(text) <= len(description) + 40:
+            return text
     return ""
 
 
@@ -416,11 +437,18 @@ def _host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+_NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed",
+               "video", "audio", "button", "select", "textarea", "input")
+
+
 def _generic_body(root, title: str):
     try:
         from pipelines.generic import extract_body
     except ImportError:
         raise NotAnArticle("no known layout and no generic extractor available") from None
+    # Metadata is read already: strip what never holds text (C speed) so the fallback, which
+    # copies and walks the whole tree in Python, has less to do.
+    etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
     try:
         return extract_body(root, title)
     except Exception as exc:  # the fallback failing is the page's failure, named
