@@ -70,3 +70,16 @@ def test_signatures_are_the_same_in_another_process():
     out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True,
                          env={"PYTHONHASHSEED": "123"}, check=True, cwd=Path(__file__).resolve().parents[1])
     assert json.loads(out.stdout) == dedup.band_keys(sig_of("", text))
+
+
+def test_fast_key_is_exactly_content_key():
+    from pipelines.text import content_key
+    texts = [json.loads(p.read_text(encoding="utf-8"))["body"] for p in sorted(FIXTURES.glob("*.gold.json"))]
+    words = ["hoặc", "Hoà Bình", "khoẻ", "thuỷ", "quý", "hoàn", "toé", "xoè", "huỳnh", "HOÀ", "oà", "Quỳ",
+             "uỷ ban", "hoạ sĩ", "hoàng", "khuya", "Thuỵ Điển", "loè loẹt", "hoà2", "ậ", "toạ đàm"]
+    texts += words + [" ".join(words)]
+    texts += [unicodedata.normalize("NFD", t) for t in texts]
+    texts += [t.replace("hòa", "hoà").replace("thủy", "thuỷ") for t in texts]
+    for text in texts:
+        assert dedup.text_key(text) == content_key(text)
+        assert " ".join(dedup.key_lines(text)) == content_key(text)
