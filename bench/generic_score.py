@@ -5,6 +5,7 @@
     .venv/bin/python bench/generic_score.py --full          # + pipelines.extract.extract_article
     .venv/bin/python bench/generic_score.py --peers         # + trafilatura and readability-lxml
     .venv/bin/python bench/generic_score.py --worst 10      # list the weakest pages
+    .venv/bin/python bench/generic_score.py --full --peers --repeat 3   # speeds: best of 3
 
 Each system's output goes to <tmp>/<system>/<page id>.json as {"articleBody": ...} and is
 scored with shared/tools/extraction_score.py (word 4-gram shingles, macro P/R/F1).
@@ -83,14 +84,17 @@ def readability(html: bytes, url: str) -> str:
     return re.sub(r"\n\s*\n+", "\n", text).strip()
 
 
-def run(name: str, fn, pages: dict[str, bytes], truth_urls: dict[str, str], out: Path):
+def run(name: str, fn, pages: dict[str, bytes], truth_urls: dict[str, str], out: Path,
+        repeat: int = 1):
     target = out / name
     target.mkdir(parents=True, exist_ok=True)
-    texts = {}
-    start = time.perf_counter()
-    for pid, html in pages.items():
-        texts[pid] = fn(html, truth_urls.get(pid, ""))
-    elapsed = time.perf_counter() - start
+    elapsed = float("inf")
+    for _ in range(repeat):          # best of N: the machine is shared, the minimum is the cost
+        texts = {}
+        start = time.perf_counter()
+        for pid, html in pages.items():
+            texts[pid] = fn(html, truth_urls.get(pid, ""))
+        elapsed = min(elapsed, time.perf_counter() - start)
     for pid, text in texts.items():
         (target / f"{pid}.json").write_text(json.dumps({"articleBody": text}, ensure_ascii=False),
                                             encoding="utf-8")
@@ -103,6 +107,7 @@ def main(argv=None) -> int:
     ap.add_argument("--peers", action="store_true", help="also score trafilatura and readability-lxml")
     ap.add_argument("--worst", type=int, default=0, help="list the N weakest pages of each system")
     ap.add_argument("--limit", type=int, help="only the first N pages")
+    ap.add_argument("--repeat", type=int, default=1, help="time each system N times, report the best")
     ap.add_argument("--out", type=Path, help="keep the outputs here instead of a temp dir")
     args = ap.parse_args(argv)
 
@@ -120,7 +125,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
         for name, fn in systems:
-            target, speed = run(name, fn, pages, urls, out)
+            target, speed = run(name, fn, pages, urls, out, args.repeat)
             m = score_pages(truth, load_mapping(target, wanted=truth.keys()))
             print(f"{name:<22} F1={m['f1']:.4f} P={m['precision']:.4f} R={m['recall']:.4f} "
                   f"pgF1={m['page_f1']:.4f} acc={m['accuracy']:.3f} empty={m['empty']} "

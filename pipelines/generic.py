@@ -211,8 +211,11 @@ def _class_weight(el) -> float:
     return weight
 
 
+_LINK_TEXT = etree.XPath(".//a//text()")
+
+
 def _link_chars(el) -> int:
-    return sum(len(a.text_content()) for a in el.iter("a"))
+    return sum(map(len, _LINK_TEXT(el)))
 
 
 def _own_text_len(el) -> int:
