@@ -198,6 +198,8 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
                        settings=_scrapy_settings(settings), progress=click.echo)
     except (UnknownSite, CrawlLocked) as e:
         raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"cannot write the archive {db}: {e.strerror or e}") from None
     _crawl_report(result, db)
 
 

@@ -56,3 +56,9 @@ def test_demo_crawls_the_bundled_mirror_into_an_archive_with_real_urls(tmp_path)
     assert len(urls) == 5 and failures == 0
     assert urls[0] == "https://baochinhphu.vn/chinh-sach-moi-co-hieu-luc-tu-thang-3-2026-102260228093004191.htm"
     assert all(url.startswith("https://") and "127.0.0.1" not in url for url in urls)
+
+
+def test_archive_in_a_missing_directory_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli, ["crawl", "plo", "--db", str(tmp_path / "khong-co" / "a.db")])
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot write the archive {tmp_path / 'khong-co' / 'a.db'}: No such file or directory\n"

@@ -118,7 +118,6 @@ class _Target:
     site: Site | None
     host: str                # bare host, for a site not in the registry
     queued: int = 0
-    skipped: int = 0
 
     def owns(self, url: str) -> bool:
         if self.site is not None:
@@ -168,6 +167,7 @@ class NewsSpider(scrapy.Spider):
     async def start(self):
         if not self.refresh:
             self._archive = Archive(self.crawler.settings.get("TINTINH_DB"))
+        sources = self.settings.getlist("TINTINH_DISCOVERY")
         for target in self.targets.values():
             site = target.site
             if self.start_url:
@@ -177,15 +177,14 @@ class NewsSpider(scrapy.Spider):
                 else:
                     yield self._discover(self.start_url, target, "start")
             else:
-                sources = self.settings.getlist("TINTINH_DISCOVERY")
                 for kind in ("feed", "sitemap", "section"):
                     if f"{kind}s" in sources:
                         for url in getattr(site, f"{kind}s"):
                             yield self._discover(url, target, kind)
-            if self.start_url or (not site.sitemaps and "sitemaps" in self.settings.getlist("TINTINH_DISCOVERY")):
-                root = self.start_url or f"https://{site.domains[0]}/"
-                yield self._discover(f"{urlsplit(root).scheme}://{urlsplit(root).netloc}/robots.txt",
-                                     target, "robots")
+            # Sitemaps announced in robots.txt: for a site by URL, or one with none registered.
+            if self.start_url or (not site.sitemaps and "sitemaps" in sources):
+                root = urlsplit(self.start_url or f"https://{site.domains[0]}/")
+                yield self._discover(f"{root.scheme}://{root.netloc}/robots.txt", target, "robots")
 
     def _discover(self, url: str, target: _Target, kind: str) -> scrapy.Request:
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "robots": self.parse_robots,
@@ -223,7 +222,7 @@ class NewsSpider(scrapy.Spider):
     def parse_robots(self, response, slug: str):
         target = self.targets[slug]
         self.ok_responses += 1
-        for url in discovery.sitemaps_from_robots(response.text, response.url):
+        for url in discovery.sitemaps_from_robots(response.body, response.url):
             if target.owns(url):
                 yield self._discover(url, target, "sitemap")
 
@@ -231,6 +230,7 @@ class NewsSpider(scrapy.Spider):
         target = self.targets[slug]
         self.ok_responses += 1
         if not isinstance(response, HtmlResponse):
+            yield self._unusable(response, target, "not_html", response.headers.get("Content-Type", b"").decode())
             return
         if response.meta["kind"] == "start":
             for url in discovery.feeds_from_html(response.body, response.url):
@@ -249,7 +249,6 @@ class NewsSpider(scrapy.Spider):
             return
         self._seen.add(key)
         if self._already_fetched(url):
-            target.skipped += 1
             self.crawler.stats.inc_value(f"tintinh/skipped/{target.slug}")
             return
         if self.limit and target.queued >= self.limit:
