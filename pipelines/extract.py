@@ -408,8 +408,10 @@ def shown_description(root, description: str, title: str = "", source: str | Non
     pieces = [" ".join(words[i:i + 4]) for i in range(0, min(len(words), 24), 6)]
     wanted = fold_accents(description[:60])
     pieces = [p for p in pieces if len(p) >= 12]
-    if not pieces or source is not None and source.count("&#") < 50 and not any(p in source for p in pieces):
-        return ""  # not in the page source at all (and the page doesn't write its text as entities)
+    if source is not None and source.count("&#") < 50:  # text not written as entities: look in the source
+        pieces = [p for p in pieces if p in source][:1]
+    if not pieces:
+        return ""
     test = " or ".join(f"contains(., '{p}')" for p in pieces)
     for node in root.xpath(f"//body//text()[{test}]"):
         el = node.getparent()
