@@ -134,14 +134,22 @@ def _is_boilerplate(el) -> bool:
     return not ARTICLE_NAMES.search(names)
 
 
+# Only elements with one of these attributes can be hidden or named like a widget; selecting
+# them in XPath spares a Python proxy for every other element.
+_NAMED = etree.XPath(".//*[@class or @id or @role or @style or @hidden or @aria-hidden]")
+CLEANED_TAGS = frozenset(("div", "section", "span", "ul", "ol", "li", "p", "table", "header",
+                          "figure", "a", "dl", "form", "aside", "h2", "h3", "h4", "h5", "h6"))
+
+
 def _clean_tree(root) -> None:
     etree.strip_elements(root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
     doomed = []
     total = _paragraph_chars(root)
     hidden = []
-    for el in root.iter("div", "section", "span", "ul", "ol", "li", "p", "table", "header",
-                        "figure", "a", "dl", "form", "aside", "h2", "h3", "h4", "h5", "h6"):
+    for el in _NAMED(root):
+        if el.tag not in CLEANED_TAGS:
+            continue
         if _is_hidden(el):
             hidden.append(el)
         elif el.tag not in INLINE_TAGS and _is_boilerplate(el):
