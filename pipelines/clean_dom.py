@@ -283,10 +283,13 @@ _GLUED_AGENCY = re.compile(r"^(.*[a-zà-ỹđ.])(" + "|".join(re.escape(a) for a
 _LABEL = re.compile(r"^\s*(?:(?:bài|tin|ảnh|video|clip|đồ họa|thiết kế|trình bày|thực hiện|nhóm phóng viên|"
                     r"nhóm pv|tác giả|phóng viên|pv|ctv|biên tập|nội dung)(?:\s*(?:,|và|/|-)\s*"
                     r"(?:bài|tin|ảnh|video|clip|đồ họa|thiết kế))*\s*[:：]\s*)", re.I)
-_THEO = re.compile(r"^\s*theo\s+", re.I)
+_THEO = re.compile(r"^\s*(?:theo|nguồn\s*:)\s*", re.I)
+# "Ảnh: X" / "Video: X" alone credit a photo or a clip, not the article.
+_MEDIA_ONLY = re.compile(r"^\s*(?:ảnh|video|clip|đồ họa|đồ hoạ|infographic)\s*[:：]", re.I)
+_SLASH_AGENCY = re.compile(r"^(.+?)\s*/\s*([A-ZĐ][A-ZĐ0-9.+]+)$")
 _MORE_AUTHORS = re.compile(r"\s*và\s+\d+\s+tác\s+giả\s+khác\s*$", re.I)
 _AUTHOR_NOISE = re.compile(r"\s*(?:xem (?:tất cả )?(?:các )?bài viết(?: của tác giả)?|theo dõi(?: tác giả)?)\s*", re.I)
-_NOT_NAMES = re.compile(r"xem các bài viết|theo dõi|tác giả khác|^tác giả$|bình luận|chia sẻ|http|www\.|@",
+_NOT_NAMES = re.compile(r"^(?:internet|st|sưu tầm|tư liệu|nguồn|ảnh|video|clip)$|xem các bài viết|theo dõi|tác giả khác|^tác giả$|bình luận|chia sẻ|http|www\.|@",
                         re.I)
 _SPLIT = re.compile(r"\s+[-–—]\s+|\s*[,;]\s*|\s+và\s+|\s+&\s+", re.I)
 _PAREN = re.compile(r"\s*\(([^)]*)\)\s*$")
@@ -299,6 +302,8 @@ def split_authors(text: str, organizations=()) -> list[str]:
     names of the outlet itself (`organizations`) are never authors.
     """
     text = _MORE_AUTHORS.sub("", _AUTHOR_NOISE.sub(" ", fold_spaces(text)).strip())
+    if _MEDIA_ONLY.match(text):
+        return []
     text = _LABEL.sub("", text)
     theo = bool(_THEO.match(text))
     text = _THEO.sub("", text)
@@ -316,6 +321,9 @@ def split_authors(text: str, organizations=()) -> list[str]:
         g = _GLUED_AGENCY.match(part)
         if g and part not in AGENCIES:
             part, extra = g.group(1).strip(), [g.group(2)] + extra
+        slash = _SLASH_AGENCY.match(part)
+        if slash and part not in AGENCIES:  # "Thu Hằng/VOV.VN", "Minh Anh/TTXVN"
+            part, extra = slash.group(1).strip(), [_AGENCY_KEYS.get(slash.group(2).casefold(), slash.group(2))] + extra
         for name in [part] + extra:
             if (name and len(name) <= 60 and not _NOT_NAMES.search(name) and not re.search(r"\d", name)
                     and fold_accents(name) not in orgs and name.casefold() not in {n.casefold() for n in names}):
@@ -343,6 +351,8 @@ def byline_names(text: str, organizations=()) -> list[str] | None:
     text = fold_spaces(text)
     if len(text) > 80:
         return None
+    if _MEDIA_ONLY.match(text):
+        return []  # a photo credit line: dropped, no author
     if _LABEL.match(text):
         return split_authors(text, organizations) or None
     if _THEO.match(text):

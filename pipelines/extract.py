@@ -154,20 +154,20 @@ def detect_family(root, site=None, index: clean_dom.DocIndex | None = None) -> F
     families, _ = load_families()
     if index is None:
         index = clean_dom.DocIndex(etree.tostring(root, encoding="unicode"))
+    overrides = (getattr(site, "selectors", None) or {}) if site is not None else {}
     if site is not None:
-        name = site.slug if site.cms == "own" else site.cms
-        fam = family_named(name)
+        fam = family_named(site.slug if site.cms == "own" else site.cms)
         if fam is not None:
-            fam = fam.with_overrides(getattr(site, "selectors", None) or {})
-            if first(root, fam.body, index=index) is not None:
-                return fam
-        elif getattr(site, "selectors", None) and site.selectors.get("body"):
-            fam = Family(site.slug, 1).with_overrides(site.selectors)
+            fam = fam.with_overrides(overrides)
             if first(root, fam.body, index=index) is not None:
                 return fam
     for fam in families:
         if fam.signature and first(root, fam.signature, with_text=False, index=index) is not None \
                 and first(root, fam.body, index=index) is not None:
+            return fam.with_overrides(overrides)
+    if overrides.get("body"):  # an outlet known only by its own selectors
+        fam = Family(site.slug, 1).with_overrides(overrides)
+        if first(root, fam.body, index=index) is not None:
             return fam
     return None
 
@@ -206,8 +206,11 @@ def _pick_title(root, fam: Family | None, meta: dict, names):
         found = [(el, text_of(el)) for el in clean_dom.css(sel)(root)]
         found = [(el, t) for el, t in found if t and not _looks_like_breadcrumb(t)]
         if found:
-            same = [pair for pair in found if fold_accents(pair[1]) == ref]
-            return (same or found)[0][1], (same or found)[0][0]
+            # a bare selector ("h1") may also match a logo or a teaser: prefer the headline
+            same = [pair for pair in found if fold_accents(pair[1]) == ref] or \
+                [pair for pair in found if ref and (fold_accents(pair[1]) in ref or ref in fold_accents(pair[1]))]
+            el, text = (same or found)[0]
+            return text, el
     h1s = [(h, text_of(h)) for h in root.iter("h1")]
     h1s = [(h, t) for h, t in h1s if t and not _looks_like_breadcrumb(t)]
     if reference:
