@@ -340,7 +340,8 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     authors, related, images, more_authors = [], [], [], False
     if fam is not None:
         authors, author_els, more_authors = _visible_authors(root, fam, orgs, scope)
-        for el in author_els + ([sapo_el] if sapo_el is not None else []):
+        shown = [el for el in (sapo_el, title_el, date_el) if el is not None]
+        for el in author_els + shown:  # header parts a wide body selector also holds
             if el is not container and _inside(el, container):
                 clean_dom.drop(el)
         related = clean_dom.take_related(container, fam.related + common.get("related", ()), url)
