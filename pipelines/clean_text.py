@@ -183,7 +183,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
     related: list[dict] = []
     kept: list[str] = []
     for raw in paragraphs:
-        line = fold_spaces(raw)
+        line = _GLUED_FOOTER.sub("", fold_spaces(raw))
         if not line:
             continue
         if title_key and abs(len(line) - len(title)) <= 8 and content_key(line) == title_key:
@@ -233,13 +233,19 @@ def _related(title: str) -> dict:
     return {"url": None, "title": title.strip(" -–:")}
 
 
+# What a caption may add to its alt-text copy: a full stop, a photo credit.
+_CREDIT_TAIL = re.compile(r"^\s*[(\-–.]*\s*(?:(?:ảnh|photo|nguồn)\b.*)?$")
+# Footer labels a scraper glued to the end of the last line ("Lê SơnPhiên bản di động").
+_GLUED_FOOTER = re.compile(r"(?<=\S)(?:Phiên bản di động|Về trang Chủ đề)$")
+
+
 def _same_caption(previous: str, line: str) -> bool:
     """The same text twice in a row, or once without and once with its photo credit."""
     if previous == line:
         return True
     short, long_ = sorted((previous.casefold(), line.casefold()), key=len)
     return len(short) >= 20 and long_.startswith(short) and \
-        bool(re.match(r"^\s*[(\-–.]*\s*(?:ảnh|photo|nguồn)\b", long_[len(short):]))
+        bool(_CREDIT_TAIL.match(long_[len(short):]))
 
 
 def _unique(items: list[str]) -> list[str]:

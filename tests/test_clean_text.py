@@ -227,3 +227,14 @@ def test_cli_split_on_prints_one_json_line_per_article(tmp_path):
     assert result.exit_code == 0, result.output
     titles = [json.loads(line)["title"] for line in result.output.splitlines()]
     assert titles == [seed_lines()[0], seed_lines()[0], "Tiêu đề ba"]
+
+
+def test_caption_and_its_copy_without_full_stop_are_one():
+    caption = "Ban Thường vụ Huyện ủy trao quyết định cho các đơn vị."
+    kept, _, _ = clean_paragraphs(["Đoạn một.", caption[:-1], caption, "Đoạn hai."])
+    assert kept == ["Đoạn một.", caption, "Đoạn hai."]
+
+
+def test_footer_glued_to_the_byline_is_cut_and_the_byline_found():
+    kept, authors, _ = clean_paragraphs(["Đoạn một của bài.", "Lê SơnPhiên bản di động"])
+    assert kept == ["Đoạn một của bài."] and authors == ["Lê Sơn"]
