@@ -184,6 +184,42 @@ def take_related(container, selectors, base_url: str) -> list[dict]:
     return related
 
 
+_RELATED_LEAD = re.compile(r"^\s*(?:>>+|»|xem thêm|đọc thêm|tin liên quan|bài liên quan|tham khảo thêm|"
+                           r"mời (?:bạn|quý vị) (?:đọc|xem)|video đang được quan tâm)\s*[:>»-]*", re.I)
+_LINE_LABEL = re.compile(r"^(?:quảng cáo|advertisement|chia sẻ|bình luận|in bài|lưu bài|theo dõi|"
+                         r"xem thêm|đọc thêm|tin liên quan|bài liên quan|tham khảo thêm)\s*:?$", re.I)
+
+
+def take_inline_related(container, base_url: str, is_article_url=lambda url: False) -> list[dict]:
+    """Related headlines written as paragraphs inside the text: "Xem thêm: <a>…</a>", ">> <a>…</a>",
+    or a paragraph that is nothing but a link to another article. Dropped; kept as links."""
+    related, doomed = [], []
+    for a in container.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:")):
+            continue
+        block = a.getparent()
+        while block is not None and block.tag not in BLOCK_TAGS:
+            block = block.getparent()
+        if block is None or block is container or block.tag not in ("p", "div", "li", "h3", "h4", "h5", "h6"):
+            continue
+        if is_caption(block) or any(id(block) == id(d) for d in doomed):
+            continue
+        block_text, link_text = text_of(block), text_of(a)
+        if len(link_text) < 15 or len(block_text) > 300:
+            continue
+        url = urljoin(base_url, href)
+        rest = block_text.replace(link_text, "", 1)
+        labelled = _RELATED_LEAD.match(block_text) and len(_RELATED_LEAD.sub("", rest).strip(" :>»-")) <= 3
+        link_only = block_text == link_text and url != base_url and is_article_url(url)
+        if labelled or link_only:
+            related.append({"url": url, "title": fold_spaces(a.get("title")) or link_text})
+            doomed.append(block)
+    for block in doomed:
+        drop(block)
+    return related
+
+
 def blocks_of(container) -> list[tuple[str, str]]:
     """The container's text as (kind, text) blocks in page order; kind is p, heading or caption."""
     out: list[tuple[str, str]] = []
@@ -233,6 +269,8 @@ def dedupe_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     kept, captions = [], set()
     for kind, text in blocks:
         key = text.casefold()
+        if kind != "caption" and len(text) < 30 and _LINE_LABEL.match(text):
+            continue
         if kind == "caption":
             if key in captions:
                 continue
@@ -288,7 +326,7 @@ _THEO = re.compile(r"^\s*(?:theo|nguồn\s*:)\s*", re.I)
 _MEDIA_ONLY = re.compile(r"^\s*(?:ảnh|video|clip|đồ họa|đồ hoạ|infographic)\s*[:：]", re.I)
 _SLASH_AGENCY = re.compile(r"^(.+?)\s*/\s*([A-ZĐ][A-ZĐ0-9.+]+)$")
 _MORE_AUTHORS = re.compile(r"\s*và\s+\d+\s+tác\s+giả\s+khác\s*$", re.I)
-_AUTHOR_NOISE = re.compile(r"\s*(?:xem (?:tất cả )?(?:các )?bài viết(?: của tác giả)?|theo dõi(?: tác giả)?)\s*", re.I)
+_AUTHOR_NOISE = re.compile(r"^\s*(?:bởi|by)\s+|\s*(?:xem (?:tất cả )?(?:các )?bài viết(?: của tác giả)?|theo dõi(?: tác giả)?)\s*", re.I)
 _NOT_NAMES = re.compile(r"^(?:internet|st|sưu tầm|tư liệu|nguồn|ảnh|video|clip)$|xem các bài viết|theo dõi|tác giả khác|^tác giả$|bình luận|chia sẻ|http|www\.|@",
                         re.I)
 _SPLIT = re.compile(r"\s+[-–—]\s+|\s*[,;]\s*|\s+và\s+|\s+&\s+", re.I)
@@ -369,12 +407,16 @@ def take_bylines(blocks: list[tuple[str, str]], organizations=()) -> tuple[list[
     """Byline lines at the end of the body (up to three) and a labelled one at its start → authors."""
     authors: list[str] = []
     blocks = list(blocks)
+    bare_names = 0  # an unlabelled Title Case line is a byline once; a second one is likely text
     for _ in range(3):
         if len(blocks) < 2 or blocks[-1][0] != "p":
             break
-        names = byline_names(blocks[-1][1], organizations)
-        if names is None:
+        text = blocks[-1][1]
+        names = byline_names(text, organizations)
+        labelled = bool(_LABEL.match(text) or _THEO.match(text) or _MEDIA_ONLY.match(text))
+        if names is None or (not labelled and bare_names):
             break
+        bare_names += not labelled
         authors = names + [a for a in authors if a not in names]
         blocks.pop()
     if len(blocks) > 1 and blocks[0][0] == "p" and _LABEL.match(blocks[0][1]) and len(blocks[0][1]) <= 80:

@@ -345,6 +345,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
             if el is not container and _inside(el, container):
                 clean_dom.drop(el)
         related = clean_dom.take_related(container, fam.related + common.get("related", ()), url)
+        related += clean_dom.take_inline_related(container, url, lambda u: looks_like_article_url(u, site))
         clean_dom.remove_junk(container, fam.junk + common.get("junk", ()))
         if not sapo:
             lead = next((p for p in container.iter("p", "h2") if text_of(p)), None)

@@ -2,8 +2,8 @@
 import lxml.html
 import pytest
 
-from pipelines.clean_dom import blocks_of, byline_names, images_of, remove_junk, split_authors, take_bylines, \
-    take_related
+from pipelines.clean_dom import (blocks_of, byline_names, images_of, remove_junk, split_authors, take_bylines,
+                                 take_inline_related, take_related)
 
 
 def container(html: str):
@@ -89,3 +89,26 @@ def test_junk_selector_never_cuts_a_keyword_link_out_of_a_sentence():
                     '<div class="box"><a class="cms-relate" href="/x">Tin khác</a></div>')
     remove_junk(div, ["a.cms-relate"])
     assert blocks_of(div) == [("p", "Tưởng niệm các anh hùng liệt sĩ đã hy sinh vì độc lập.")]
+
+
+def test_see_also_paragraphs_in_the_text_become_related_links():
+    div = container('<p>Nội dung chính của bài viết.</p>'
+                    '<p><strong>Xem thêm:</strong> <a href="/gia-vang-hom-nay-123456.htm">Giá vàng hôm nay tăng mạnh</a></p>'
+                    '<p><a href="/xang-dau-tang-gia-234567.htm">Xăng dầu tăng giá từ chiều nay</a></p>'
+                    '<p>Đoạn có <a href="/tu-khoa">liên kết từ khóa</a> ở giữa câu vẫn được giữ nguyên.</p>')
+    related = take_inline_related(div, "https://dantri.com.vn/a-999999.htm", lambda url: url[-10:-4].isdigit())
+    assert [r["title"] for r in related] == ["Giá vàng hôm nay tăng mạnh", "Xăng dầu tăng giá từ chiều nay"]
+    assert [t for _, t in blocks_of(div)] == ["Nội dung chính của bài viết.",
+                                             "Đoạn có liên kết từ khóa ở giữa câu vẫn được giữ nguyên."]
+
+
+def test_only_one_unlabelled_name_line_is_taken_as_a_byline():
+    blocks = [("p", "Đoạn văn đầu tiên của bài."), ("p", "Ông Nguyễn Văn An"), ("p", "Minh Châu"),
+              ("p", "Theo TTXVN")]
+    kept, authors = take_bylines(blocks)
+    assert kept == blocks[:2] and authors == ["Minh Châu", "TTXVN"]
+
+
+def test_label_only_lines_are_not_text():
+    div = container("<p>Nội dung.</p><div>Quảng cáo</div><p>Tiếp tục nội dung.</p>")
+    assert [t for _, t in blocks_of(div)] == ["Nội dung.", "Tiếp tục nội dung."]
