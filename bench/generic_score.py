@@ -62,6 +62,15 @@ def ours_without_captions(html: bytes, url: str) -> str:
     return "\n".join(p for p in paragraphs if p not in captions)
 
 
+def ours_cleaned(html: bytes, url: str) -> str:
+    """extract_body then clean_paragraphs: the generic path of extract_article, text only."""
+    from pipelines.clean_text import clean_paragraphs
+    root = parse(html)
+    title = page_title(root)
+    paragraphs, _images = extract_body(root, title)
+    return "\n".join(clean_paragraphs(paragraphs, title)[0])
+
+
 def full(html: bytes, url: str) -> str:
     from pipelines.extract import extract_article
     from pipelines.extract import ExtractionError
@@ -117,7 +126,8 @@ def main(argv=None) -> int:
     truth = {pid: raw_truth[pid]["articleBody"] for pid in pages}
     urls = {pid: raw_truth[pid].get("url", "") for pid in pages}
 
-    systems = [("generic", ours), ("generic-no-captions", ours_without_captions)]
+    systems = [("generic", ours), ("generic-no-captions", ours_without_captions),
+               ("generic+clean_text", ours_cleaned)]
     if args.full:
         systems.append(("extract_article", full))
     if args.peers:

@@ -98,6 +98,7 @@ LABEL_LINE = re.compile(
 CAPTION_NAMES = re.compile(r"caption|image-?desc|photo-?desc")
 
 _ATTR_SPLIT = re.compile(r"[\s_-]+")
+_NEWLINES = re.compile(r"[\r\n\v\f\u2028\u2029]+")
 _COMMA = re.compile(r"[,،、，]")
 
 
@@ -372,7 +373,7 @@ class _Blocks:
         self._tag = "p"
 
     def flush(self) -> None:
-        text = fold_spaces("".join(self._pieces))
+        text = _one_line("".join(self._pieces))
         if text:
             self.blocks.append((self._tag, text, min(self._links, len(text))))
         self._pieces, self._links = [], 0
@@ -424,10 +425,15 @@ class _Blocks:
             if node.tag == "figure":
                 cap = node.find(".//figcaption")
                 if cap is not None:
-                    caption = fold_spaces(cap.text_content())
+                    caption = _one_line(cap.text_content())
                 break
             node = node.getparent()
         self.images.append({"src": src, "caption": caption})
+
+
+def _one_line(text: str) -> str:
+    """Source line breaks are layout, not text: one block is one line, spaces folded."""
+    return fold_spaces(_NEWLINES.sub(" ", text))
 
 
 def _image_src(el) -> str:
@@ -477,7 +483,7 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
     nodes += [c for c in _chunks(best, final) if c not in nodes]
     for node in _in_document_order(body, nodes):
         collector.walk(node)
-    title_text = fold_spaces(title) if title else ""
+    title_text = _one_line(title) if title else ""
     paragraphs: list[str] = []
     seen: set[str] = set()
     seen_heading_one = False
@@ -503,7 +509,7 @@ def page_title(root: lxml.html.HtmlElement) -> str:
         found = root.xpath(xpath)
         if found:
             value = found[0] if isinstance(found[0], str) else found[0].text_content()
-            value = fold_spaces(value)
+            value = _one_line(value)
             if value:
                 return value
     return ""

@@ -115,3 +115,10 @@ def test_page_title_prefers_og_title():
 def test_empty_page_gives_nothing():
     root = lxml.html.document_fromstring("<html><body><nav>Menu</nav></body></html>")
     assert extract_body(root) == ([], [])
+
+
+def test_source_line_breaks_inside_a_block_become_spaces():
+    root = page(paragraphs_of(2) + f"<p>Dòng một\n   của đoạn,\r\n{PROSE}</p>")
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[-1] == f"Dòng một của đoạn, {PROSE}"
+    assert all("\n" not in p for p in paragraphs)
