@@ -366,8 +366,9 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         sapo = shown_description(root, meta["description"], title, text)
     blocks, byline_authors = clean_dom.take_bylines(blocks, orgs)
     paragraphs = [text for _, text in blocks]
-    if sapo and paragraphs and fold_accents(paragraphs[0]) == fold_accents(sapo):
-        paragraphs.pop(0)
+    if sapo:  # the lead is shown once, as the sapo (a fallback may also hold it near the top)
+        key = fold_accents(sapo)
+        paragraphs = [p for i, p in enumerate(paragraphs) if i > 2 or fold_accents(p) != key]
     if title and paragraphs and fold_accents(paragraphs[0]) == fold_accents(title):
         paragraphs.pop(0)
     paragraphs, text_authors, text_related = _clean_text_pass(paragraphs, title)
@@ -382,15 +383,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     if len(body) + len(sapo) < MIN_ARTICLE_CHARS:
         raise NotAnArticle("no article body found")
 
-    published_raw, modified_raw = meta["published_raw"], meta["modified_raw"]
-    published_at, modified_at = to_iso(published_raw), to_iso(modified_raw)
-    if date_el is not None and (published_at is None or modified_at is None):
-        shown_pub, shown_mod = split_published_modified(text_of(date_el))
-        if published_at is None and to_iso(shown_pub):
-            published_raw, published_at = shown_pub, to_iso(shown_pub)
-        if modified_at is None and shown_mod and to_iso(shown_mod):
-            modified_raw, modified_at = shown_mod, to_iso(shown_mod)
-
+    published_raw, published_at, modified_raw, modified_at = _dates(meta, date_el)
     return new_article(
         url=url, site=getattr(site, "slug", None) or _host(url), province=getattr(site, "province", "") or "",
         title=nfc(title), sapo=nfc(sapo), body=nfc(body), authors=[nfc(a) for a in authors],
@@ -399,6 +392,27 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         category=nfc(meta["section"]) or None, tags=tags, images=images, related=related,
         language="vi", extractor=extractor,
     )
+
+
+_HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$|GMT|UTC", re.I)
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
+
+
+def _dates(meta: dict, date_el) -> tuple:
+    """(published_raw, published_at, modified_raw, modified_at). Metadata first; the date shown on
+    the page when metadata has none, or has no time or no zone and disagrees with the page."""
+    published_raw, modified_raw = meta["published_raw"], meta["modified_raw"]
+    published_at, modified_at = to_iso(published_raw), to_iso(modified_raw)
+    if date_el is None:
+        return published_raw, published_at, modified_raw, modified_at
+    shown_pub, shown_mod = split_published_modified(text_of(date_el))
+    shown_at = to_iso(shown_pub) if _HAS_TIME.search(shown_pub) else None
+    vague = published_raw and not (_HAS_ZONE.search(published_raw) and _HAS_TIME.search(published_raw))
+    if shown_at and (published_at is None or vague and shown_at[:16] != published_at[:16]):
+        published_raw, published_at = shown_pub, shown_at
+    if modified_at is None and shown_mod and to_iso(shown_mod):
+        modified_raw, modified_at = shown_mod, to_iso(shown_mod)
+    return published_raw, published_at, modified_raw, modified_at
 
 
 def shown_description(root, description: str, title: str = "", source: str | None = None) -> str:

@@ -203,3 +203,10 @@ def test_article_fields_are_all_present_and_language_is_vietnamese():
     assert article["language"] == "vi"
     assert article["site"] == "baolaocai"
     assert article["url"] == gold("baolaocai-404649")["url"]
+
+
+def test_visible_date_wins_over_metadata_without_a_zone_that_disagrees():
+    html = page("cafef-18826030622484142").replace(b'content="2026-03-07T00:01:00"', b'content="2026-03-06T17:01:00"')
+    article = extract_article(html, gold("cafef-18826030622484142")["url"])
+    assert article["published_at"] == "2026-03-07T00:01:00+07:00"
+    assert article["published_raw"] == "07-03-2026 - 00:01 AM"
