@@ -355,7 +355,9 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         images = clean_dom.images_of(container, url)
         blocks = clean_dom.blocks_of(container)
         extractor = fam.extractor
-    else:
+        if sum(len(t) for _, t in blocks) + len(sapo) < MIN_ARTICLE_CHARS:
+            fam = None  # the layout's box is (nearly) empty here: a redesign or another page type
+    if fam is None:
         if not has_article_evidence(root, meta, url, site):
             raise NotAnArticle("not an article page (no article metadata, no known layout)")
         paragraphs, images = _generic_body(root, title)
