@@ -72,7 +72,7 @@ SENTENCE_END = frozenset(".!?…:;”\"»)]")
 _LATIN = [chr(c) for c in list(range(0x41, 0x250)) + list(range(0x1E00, 0x1F00))]
 _UPPER = "".join(c for c in _LATIN if c.isalpha() and c.isupper())
 _LOWER = "".join(c for c in _LATIN if c.isalpha() and c.islower())
-_JUNCTION = re.compile(f"(?<=[{re.escape(_LOWER)}0-9)”\"’»])(?=[{re.escape(_UPPER)}])")
+_JUNCTION = re.compile(f"(?<=[{re.escape(_LOWER)}0-9)”\"’»?!…])(?=[{re.escape(_UPPER)}])")
 # A Vietnamese syllable (accents folded): the word after a junction must be one, so brand
 # names glued in real prose ("VinFast", "TikTok", "TPBank", "iPhone") are not junctions.
 _SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|tr|th|kh|ph|gh|gi|qu|[bcdghklmnprstvx])?"
@@ -113,7 +113,7 @@ def split_glued_headlines(line: str) -> list[str] | None:
     cuts = [m.start() for m in _JUNCTION.finditer(line)
             if _starts_with_syllable(line, m.start())]
     if not cuts:
-        return None
+        return _split_on_repeated_prefix(line)
     pieces = [line[a:b].strip() for a, b in zip([0] + cuts, cuts + [len(line)])]
     labels = [p for p in pieces if _LABELS_RE.match(p)]
     headlines = [p for p in pieces if not _LABELS_RE.match(p)]
@@ -128,6 +128,20 @@ def split_glued_headlines(line: str) -> list[str] | None:
         return None
     # Two pieces could be one caption with a brand glued in it ("Tập đoàn HòaPhát …").
     return pieces if len(pieces) >= 3 else None
+
+
+def _split_on_repeated_prefix(line: str) -> list[str] | None:
+    """Headlines that kept a space between them but all start with the same "Province: "
+    ("Vĩnh Phúc: A … Vĩnh Phúc: B …"); the line must not end as a sentence does."""
+    m = _PREFIX.match(line)
+    if not m or line[-1] in SENTENCE_END or not m.group(1)[0].isupper():
+        return None
+    marker = m.group(0).rstrip()
+    starts = [i.start() for i in re.finditer(re.escape(marker), line)]
+    if len(starts) < 2:
+        return None
+    pieces = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [len(line)])]
+    return pieces if all(_headline_sized(p, 4) for p in pieces) else None
 
 
 def _starts_with_syllable(line: str, at: int) -> bool:

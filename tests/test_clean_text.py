@@ -238,3 +238,25 @@ def test_caption_and_its_copy_without_full_stop_are_one():
 def test_footer_glued_to_the_byline_is_cut_and_the_byline_found():
     kept, authors, _ = clean_paragraphs(["Đoạn một của bài.", "Lê SơnPhiên bản di động"])
     assert kept == ["Đoạn một của bài."] and authors == ["Lê Sơn"]
+
+
+def test_headlines_sharing_a_province_prefix_are_split_even_with_spaces_between():
+    line = ("Vĩnh Phúc: Bắt giữ thanh niên cướp điện thoại Vĩnh Phúc: Khánh thành Trung tâm Y tế "
+            "thành phố Phúc Yên Vĩnh Phúc: Tuyên truyền kịp thời các sự kiện năm 2023")
+    assert split_glued_headlines(line) == [
+        "Vĩnh Phúc: Bắt giữ thanh niên cướp điện thoại",
+        "Vĩnh Phúc: Khánh thành Trung tâm Y tế thành phố Phúc Yên",
+        "Vĩnh Phúc: Tuyên truyền kịp thời các sự kiện năm 2023",
+    ]
+
+
+def test_headline_ending_in_a_question_mark_splits_from_the_next():
+    line = ("Vì sao giá vàng tăng mạnh trong tuần này?Người dân xếp hàng mua vàng từ sáng sớm"
+            "Ngân hàng Nhà nước nói gì về thị trường vàng")
+    assert len(split_glued_headlines(line)) == 3
+
+
+def test_prose_that_repeats_a_place_name_with_a_colon_is_kept():
+    line = ("Hà Nội: nhiệt độ cao nhất 35 độ C, trong khi đó Hà Nội: vùng ngoại thành có mưa "
+            "rào và dông vào chiều tối.")
+    assert clean_paragraphs(["Đoạn đầu.", line])[0] == ["Đoạn đầu.", line]
