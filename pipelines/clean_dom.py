@@ -142,8 +142,7 @@ def is_caption(el) -> bool:
 
 def drop(el) -> None:
     """Remove an element but keep the text that follows it (its tail)."""
-    parent = el.getparent()
-    if parent is not None:
+    if el.getparent() is not None:
         el.drop_tree()
 
 
@@ -264,21 +263,17 @@ def _image_box(el) -> bool:
 
 
 def dedupe_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Each caption once; a block identical to the one before it once (a second caption element,
-    a caption repeated as a paragraph)."""
-    kept, captions = [], set()
+    """Each caption once, wherever else its text shows up (a second caption element, the caption
+    repeated as a paragraph); any block identical to the one before it once; label-only lines out."""
+    kept, captions, texts = [], set(), set()
     for kind, text in blocks:
         key = text.casefold()
         if kind != "caption" and len(text) < 30 and _LINE_LABEL.match(text):
             continue
-        if kind == "caption":
-            if key in captions:
-                continue
-            captions.add(key)
-        elif key in captions and kept and kept[-1][1].casefold() == key:
+        if (kept and kept[-1][1].casefold() == key or key in captions
+                or kind == "caption" and key in texts):
             continue
-        if kept and kept[-1][1].casefold() == key:
-            continue
+        (captions if kind == "caption" else texts).add(key)
         kept.append((kind, text))
     return kept
 
