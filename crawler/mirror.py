@@ -108,6 +108,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128   # the default 5 drops connections when a crawl opens many at once
+
+
 class MirrorServer:
     """The routes served on 127.0.0.1 (a free port) from a thread; use as a context manager."""
 
@@ -115,8 +120,7 @@ class MirrorServer:
         self.routes = routes
         self.served: list[str] = []   # route keys asked for, in order (tests check what was fetched)
         handler = type("Handler", (_Handler,), {"routes": routes, "served": self.served})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
