@@ -64,12 +64,14 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
     if bool(sites) == bool(url):
         raise ValueError("name one or more sites, --all, or --url URL")
     with db_lock(db):
-        process = CrawlerProcess(crawl_settings(db, refresh, settings))
+        scrapy_settings = crawl_settings(db, refresh, settings)
+        process = CrawlerProcess(scrapy_settings)
         crawler = process.create_crawler(NewsSpider)
         reporter = _Progress(crawler, progress)
+        sources = scrapy_settings.getlist("TINTINH_DISCOVERY")
         for site in sites:
-            progress(f"{site.slug}: {site.name} — {len(site.feeds)} feeds, {len(site.sitemaps)} sitemaps,"
-                     f" {len(site.sections)} sections")
+            found = ", ".join(f"{kind} {len(getattr(site, kind))}" for kind in sources)
+            progress(f"{site.slug}: {site.name} — {found}")
         if url:
             progress(f"{url}: discovering feeds, sitemaps and article links")
         started = time.monotonic()
