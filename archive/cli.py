@@ -185,6 +185,9 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     second crawl on the same archive exits at once. Exit status 1 only when nothing at all
     could be fetched.
     """
+    import sqlite3
+
+    from archive.store import ArchiveError
     from crawler.lock import CrawlLocked
     from crawler.run import crawl
     from crawler.sites import UnknownSite
@@ -196,10 +199,12 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     try:
         result = crawl(slugs, all_sites=all_sites, url=url, db=db, limit=limit, refresh=refresh,
                        settings=_scrapy_settings(settings), progress=click.echo)
-    except (UnknownSite, CrawlLocked) as e:
+    except (UnknownSite, CrawlLocked, ArchiveError) as e:
         raise click.ClickException(str(e)) from None
     except OSError as e:
         raise click.ClickException(f"cannot write the archive {db}: {e.strerror or e}") from None
+    except sqlite3.DatabaseError as e:
+        raise click.ClickException(f"{db} is not a tintinh archive ({e})") from None
     _crawl_report(result, db)
 
 

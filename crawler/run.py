@@ -13,6 +13,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.store import Archive
 from crawler.lock import db_lock
 from crawler.sites import get_site, load_sites
 from crawler.spiders.news import NewsSpider
@@ -56,7 +57,8 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
 
     Returns {"run_id", "sites": {slug: counters}, "responses", "seconds", "finish_reason"}.
     Raises crawler.sites.UnknownSite for an unknown slug, crawler.lock.CrawlLocked when another
-    crawl holds the archive, ValueError when there is nothing to crawl.
+    crawl holds the archive, archive.store.ArchiveError when `db` cannot be an archive,
+    ValueError when there is nothing to crawl.
     """
     if all_sites:
         slugs = sorted(load_sites())
@@ -64,6 +66,7 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
     if bool(sites) == bool(url):
         raise ValueError("name one or more sites, --all, or --url URL")
     with db_lock(db):
+        Archive(db).close()  # create or migrate it now: a bad path is one clear error, not a crawl's
         scrapy_settings = crawl_settings(db, refresh, settings)
         process = CrawlerProcess(scrapy_settings)
         crawler = process.create_crawler(NewsSpider)

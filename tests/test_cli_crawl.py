@@ -62,3 +62,12 @@ def test_archive_in_a_missing_directory_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["crawl", "plo", "--db", str(tmp_path / "khong-co" / "a.db")])
     assert result.exit_code == 1
     assert result.output == f"Error: cannot write the archive {tmp_path / 'khong-co' / 'a.db'}: No such file or directory\n"
+
+
+def test_a_file_that_is_no_archive_is_refused_untouched(tmp_path):
+    db = tmp_path / "notes.db"
+    db.write_text("ghi chú, không phải SQLite", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["crawl", "plo", "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {db} is not a tintinh archive") and result.output.count("\n") == 1
+    assert db.read_text(encoding="utf-8") == "ghi chú, không phải SQLite"
