@@ -2,16 +2,19 @@
 127.0.0.1, into a real SQLite archive. The mirror serves real saved pages under the sites' real
 URLs plus every failure a crawl meets (tests/fixtures/site/site.toml).
 """
+import json
 import logging
 import socket
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from crawler.sites import get_site
-from mockserver import mock_site, run_crawl
+from mockserver import FAST, TINTINH, mock_site, run_crawl
 
+ROOT = Path(__file__).resolve().parents[1]   # scrapy.cfg: `scrapy crawl` runs from the project root
 SITES = ["baolaocai", "plo", "tuoitre", "dantri"]
 ARTICLES = {  # url → (site, province, title, published_at): the pages' own facts
     "https://baolaocai.vn/song-dep-tu-nhung-dieu-gian-di-post404649.html":
@@ -203,3 +206,16 @@ def test_unresolvable_host_is_a_dns_failure(tmp_path):
     assert done.returncode == 1
     assert rows(db, "SELECT url, reason FROM failures WHERE url = 'https://khong-ton-tai.invalid/'") == [
         ("https://khong-ton-tai.invalid/", "dns_error")]
+
+
+def test_scrapy_crawl_news_runs_the_same_pipeline(server, tmp_path):
+    db = tmp_path / "scrapy.db"
+    command = [str(TINTINH.with_name("scrapy")), "crawl", "news", "-a", "site=dantri", "-s", f"TINTINH_DB={db}",
+               "-s", "TINTINH_ORIGINS=" + json.dumps(server.origins())]
+    for key, value in FAST.items():
+        command += ["-s", f"{key}={value}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'new': 1" in done.stderr  # the run summary is in the crawl's stats
+    assert rows(db, "SELECT site, title FROM articles") == [
+        ("dantri", "Giá vàng giảm, vẫn cao hơn thế giới gần 20 triệu đồng/lượng")]
