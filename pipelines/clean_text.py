@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from pipelines.article import new_article
@@ -49,7 +50,7 @@ FOOTER_LINE = re.compile(
     r"phó tổng biên tập|tòa soạn|toà soạn|đường dây nóng|hotline)\s*[:：#]|"
     r"^©|^copyright\b", re.I)
 # Copyright notices say so somewhere in a short line.
-COPYRIGHT = re.compile(r"bản quyền thuộc|all rights reserved|ghi rõ nguồn", re.I)
+COPYRIGHT = re.compile(r"bản quyền thuộc|all rights reserved|ghi rõ nguồn")   # on line.lower()
 # "Xem thêm: <headline>": the label goes, the headline becomes a related link.
 RELATED_PREFIXES = re.compile(
     r"^(?:xem thêm về|mời xem thêm|xem thêm|đọc thêm|tham khảo thêm|tin liên quan|"
@@ -92,7 +93,7 @@ _LABEL_INSIDE = re.compile("|".join(re.escape(label) for label in WIDGET_LABELS 
 def _is_widget_line(line: str) -> bool:
     if len(line) <= 80 and _LABELS_RE.match(line):
         return True
-    if len(line) <= 160 and COPYRIGHT.search(line):
+    if len(line) <= 160 and COPYRIGHT.search(line.lower()):
         return True
     return len(line) <= 300 and bool(FOOTER_LINE.match(line))
 
@@ -197,7 +198,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
     related: list[dict] = []
     kept: list[str] = []
     for raw in paragraphs:
-        line = _GLUED_FOOTER.sub("", fold_spaces(raw))
+        line = _cut_glued_footer(_fold(raw))
         if not line:
             continue
         if title_key and abs(len(line) - len(title)) <= 8 and content_key(line) == title_key:
@@ -230,6 +231,19 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
     return kept, _unique(authors), related
 
 
+# Anything fold_spaces would change: odd spaces, zero-width characters, doubled spaces.
+_UNFOLDED = re.compile("[\t\u00a0\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff\u00ad]|  ")
+
+
+def _fold(raw: str) -> str:
+    """fold_spaces(raw), skipped for the common line that is already clean (it is the
+    slowest step of cleaning a plain-text dump)."""
+    if raw and raw.strip() == raw and not _UNFOLDED.search(raw) and \
+            unicodedata.is_normalized("NFC", raw):
+        return raw
+    return fold_spaces(raw)
+
+
 def _related_prefix(line: str):
     """The "Xem thêm: " label of a line that points at one headline, else None. Without a
     colon or arrow the label must run into an upper-case word and the line must not read as
@@ -250,7 +264,15 @@ def _related(title: str) -> dict:
 # What a caption may add to its alt-text copy: a full stop, a photo credit.
 _CREDIT_TAIL = re.compile(r"^\s*[(\-–.]*\s*(?:(?:ảnh|photo|nguồn)\b.*)?$")
 # Footer labels a scraper glued to the end of the last line ("Lê SơnPhiên bản di động").
-_GLUED_FOOTER = re.compile(r"(?<=\S)(?:Phiên bản di động|Về trang Chủ đề)$")
+GLUED_FOOTERS = ("Phiên bản di động", "Về trang Chủ đề")
+
+
+def _cut_glued_footer(line: str) -> str:
+    if line.endswith(GLUED_FOOTERS):
+        for footer in GLUED_FOOTERS:
+            if line.endswith(footer) and len(line) > len(footer) and not line[-len(footer) - 1].isspace():
+                return line[:-len(footer)]
+    return line
 
 
 def _same_caption(previous: str, line: str) -> bool:
