@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 from pipelines.article import new_article
+from pipelines.dates import to_iso
 from pipelines.text import content_key, fold_accents, fold_spaces, nfc
 
 EXTRACTOR = "clean-text@1"
@@ -88,6 +89,20 @@ _LABELS_RE = re.compile(
 
 # Searched in the lower-cased line: an alternation with re.I is ten times slower.
 _LABEL_INSIDE = re.compile("|".join(re.escape(label) for label in WIDGET_LABELS if " " in label))
+
+
+# A line that is only a date/time stamp: "Thứ bảy, 07/03/2026 - 08:07", "07/03/2026 08:06
+# GMT+7", "Cập nhật: 10:30 ngày 08/01/2026". What is left after removing these pieces must be
+# punctuation only.
+_DATE_ANCHOR = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\d{4}-\d{2}-\d{2}")
+_DATE_PIECES = re.compile(
+    r"thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|cập\s*nhật|ngày\s*đăng|đăng\s*lúc|"
+    r"đăng\s*ngày|xuất\s*bản|thời\s*gian|ngày|lúc|giờ|gmt|utc|am|pm|sa|ch|[tz]|[\d\W_]+", re.I)
+
+
+def is_dateline(line: str) -> bool:
+    """Whether `line` is only a publication date/time stamp."""
+    return len(line) <= 80 and bool(_DATE_ANCHOR.search(line)) and not _DATE_PIECES.sub("", line)
 
 
 def _is_widget_line(line: str) -> bool:
@@ -203,7 +218,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
             continue
         if title_key and abs(len(line) - len(title)) <= 8 and content_key(line) == title_key:
             continue
-        if _is_widget_line(line):
+        if _is_widget_line(line) or is_dateline(line):
             continue
         m = _related_prefix(line)
         if m:
@@ -307,10 +322,13 @@ def clean_text_article(text: str) -> dict:
     if not lines:
         raise ValueError("empty article: no headline line")
     title, rest = fold_spaces(lines[0]), lines[1:]
+    published_raw = next((fold_spaces(line) for line in rest[:3] if is_dateline(fold_spaces(line))), None)
     kept, authors, related = clean_paragraphs(rest, title)
     sapo, body = (kept[0], kept[1:]) if kept else ("", [])
     return new_article(
         title=title,
+        published_raw=published_raw,
+        published_at=to_iso(published_raw),
         sapo=sapo,
         body="\n".join(body),
         authors=authors,

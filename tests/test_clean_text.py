@@ -260,3 +260,24 @@ def test_prose_that_repeats_a_place_name_with_a_colon_is_kept():
     line = ("Hà Nội: nhiệt độ cao nhất 35 độ C, trong khi đó Hà Nội: vùng ngoại thành có mưa "
             "rào và dông vào chiều tối.")
     assert clean_paragraphs(["Đoạn đầu.", line])[0] == ["Đoạn đầu.", line]
+
+
+@pytest.mark.parametrize("line", ["Thứ bảy, 07/03/2026 - 08:07", "07/03/2026 08:06 GMT+7",
+                                  "Thứ bảy, 7/3/2026, 00:05 (GMT+7)", "Cập nhật: 10:30 ngày 08/01/2026",
+                                  "07-03-2026 - 09:40 AM"])
+def test_date_stamp_lines_leave_the_body(line):
+    kept, _, _ = clean_paragraphs(["Đoạn một.", line, "Đoạn hai."])
+    assert kept == ["Đoạn một.", "Đoạn hai."]
+
+
+@pytest.mark.parametrize("line", ["Ngày 8-1-2026, UBND tỉnh họp phiên thường kỳ.",
+                                  "Sáng 07/03/2026 tại Hà Nội"])
+def test_sentences_with_a_date_stay(line):
+    assert clean_paragraphs(["Đoạn một.", line])[0] == ["Đoạn một.", line]
+
+
+def test_date_line_under_the_headline_becomes_the_publication_time():
+    article = clean_text_article("Tít bài\nThứ bảy, 07/03/2026 - 08:07\nMở đầu bài.\nThân bài.")
+    assert article["published_raw"] == "Thứ bảy, 07/03/2026 - 08:07"
+    assert article["published_at"] == "2026-03-07T08:07:00+07:00"
+    assert (article["sapo"], article["body"]) == ("Mở đầu bài.", "Thân bài.")
