@@ -4,6 +4,7 @@ URLs plus every failure a crawl meets (tests/fixtures/site/site.toml).
 """
 import json
 import logging
+import re
 import socket
 import sqlite3
 import subprocess
@@ -219,3 +220,11 @@ def test_scrapy_crawl_news_runs_the_same_pipeline(server, tmp_path):
     assert "'new': 1" in done.stderr  # the run summary is in the crawl's stats
     assert rows(db, "SELECT site, title FROM articles") == [
         ("dantri", "Giá vàng giảm, vẫn cao hơn thế giới gần 20 triệu đồng/lượng")]
+
+
+def test_limit_fetches_at_most_n_articles_per_site(server, tmp_path):
+    server.served.clear()
+    done, _ = run_crawl(["tuoitre", "--limit", "2"], tmp_path / "limit.db", server.origins())
+    assert done.returncode == 0, done.stderr
+    articles = [key for key in server.served if re.fullmatch(r"tuoitre\.vn/[a-z0-9-]+-\d{17}\.htm", key)]
+    assert len(articles) == 2
