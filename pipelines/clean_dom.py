@@ -9,6 +9,7 @@ list item or caption, each caption once. Bylines found in the text become author
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import urljoin
 
@@ -28,7 +29,16 @@ _HIDDEN_CLASSES = frozenset({"d-none", "hidden", "hide", "visually-hidden", "sr-
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CAPTION_CLASS = re.compile(r"caption|^image$|^fig$|img_chu_thich|image_desc|desc_image|photo-desc|alt_imgeditor",
                             re.I)
-_WS = re.compile(r"\s+")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def _shown(raw: str) -> str:
+    """Joined text nodes → shown text: zero-width characters out, NFC, every whitespace run
+    (NBSP and newlines too) one space. The same result as text.fold_spaces, without regexes:
+    this runs for every block of every page."""
+    if _ZERO_WIDTH.search(raw):
+        raw = _ZERO_WIDTH.sub("", raw)
+    return " ".join(unicodedata.normalize("NFC", raw).split())
 # Labels of related boxes and widgets: never a headline, never a block of the article.
 _BOX_LABELS = re.compile(r"^(?:tin liên quan|xem thêm|đọc thêm|tham khảo thêm|bài liên quan|tin cùng chuyên mục|"
                          r"có thể bạn quan tâm|đọc tiếp|về trang chủ đề|tin mới|cùng chuyên mục)\s*:?\s*",
@@ -63,20 +73,26 @@ class DocIndex:
     def may_match(self, selector: str) -> bool:
         """False when the selector names a class or id the page does not have (for every part of a
         comma list); True when it might match."""
-        return any(self._part_may_match(part) for part in selector.split(","))
+        return any(classes <= self.classes and ids <= self.ids for classes, ids in _needs(selector))
 
-    def _part_may_match(self, part: str) -> bool:
+
+@lru_cache(maxsize=None)
+def _needs(selector: str) -> tuple[tuple[frozenset, frozenset], ...]:
+    """Per comma-separated part of a selector: (classes, ids) an element of the page must carry."""
+    needs = []
+    for part in selector.split(","):
         part = re.sub(r"\[[^\]]*\]|:[\w-]+(\([^)]*\))?", "", part)  # attribute tests and pseudo-classes
-        for kind, name in _SIMPLE_TOKENS.findall(part):
-            if name not in (self.classes if kind == "." else self.ids):
-                return False
-        return True
+        tokens = _SIMPLE_TOKENS.findall(part)
+        needs.append((frozenset(n for k, n in tokens if k == "."), frozenset(n for k, n in tokens if k == "#")))
+    return tuple(needs)
 
 
-def select(root, selectors) -> list:
+def select(root, selectors, index: DocIndex | None = None) -> list:
     """All elements matched by any of `selectors`, each once, in selector order."""
     seen, found = set(), []
     for sel in selectors:
+        if index is not None and not index.may_match(sel):
+            continue
         for el in css(sel)(root):
             if id(el) not in seen:
                 seen.add(id(el))
@@ -103,7 +119,7 @@ def text_of(el) -> str:
         return fold_spaces(el.get("content"))
     parts: list[str] = []
     _inline_text(el, parts)
-    return fold_spaces(_WS.sub(" ", "".join(parts)))
+    return _shown("".join(parts))
 
 
 def _inline_text(el, parts: list[str]) -> None:
@@ -157,16 +173,22 @@ def in_running_text(el) -> bool:
     return parent is not None and len(text_of(parent)) > len(text_of(el)) + 20
 
 
-def remove_junk(container, selectors) -> None:
-    for el in select(container, selectors):
+_TAG_ONLY = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def remove_junk(container, selectors, index: DocIndex | None = None) -> None:
+    tags = [sel for sel in selectors if _TAG_ONLY.match(sel)]
+    if tags:  # plain tag names ("script", "iframe") go in one pass at C speed
+        etree.strip_elements(container, *tags, with_tail=False)
+    for el in select(container, [sel for sel in selectors if not _TAG_ONLY.match(sel)], index):
         if el is not container and not in_running_text(el):
             drop(el)
 
 
-def take_related(container, selectors, base_url: str) -> list[dict]:
+def take_related(container, selectors, base_url: str, index: DocIndex | None = None) -> list[dict]:
     """Drop related-headline boxes from the container; their links become [{url, title}]."""
     related, seen = [], set()
-    for box in select(container, selectors):
+    for box in select(container, selectors, index):
         if box is container or in_running_text(box):
             continue
         for a in box.iter("a"):
@@ -228,7 +250,7 @@ def blocks_of(container) -> list[tuple[str, str]]:
 
 def _flush(buf: list[str], out: list, kind: str) -> None:
     if buf:
-        text = fold_spaces(_WS.sub(" ", "".join(buf)))
+        text = _shown("".join(buf))
         buf.clear()
         if text:
             out.append((kind, text))

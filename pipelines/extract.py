@@ -250,12 +250,14 @@ def _leaf_texts(el) -> list[str]:
     return [t for t in leaves if t]
 
 
-def _visible_authors(root, fam: Family, orgs, scope=None) -> tuple[list[str], list, bool]:
+def _visible_authors(root, fam: Family, orgs, scope=None, index=None) -> tuple[list[str], list, bool]:
     """(names, the elements they came from, whether the byline said "và N tác giả khác").
 
     Within the article's scope when known; otherwise only the first match counts (a selector
     such as ".author" also matches every teaser in a sidebar)."""
     for sel in fam.authors:
+        if index is not None and not index.may_match(sel):
+            continue
         els = clean_dom.css(sel)(root)
         if scope is not None:
             els = [el for el in els if el is scope or _inside(el, scope)] or els
@@ -325,7 +327,8 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     names = [n for n in (meta["site_name"], getattr(site, "name", ""), urlsplit(url).hostname or "") if n]
     orgs = list(dict.fromkeys(meta["organizations"] + names))
 
-    fam = detect_family(root, site, clean_dom.DocIndex(text))
+    index = clean_dom.DocIndex(text)
+    fam = detect_family(root, site, index)
     title, title_el = _pick_title(root, fam, meta, names)
     container = first(root, fam.body) if fam else None
     scope = article_scope(title_el, container)
@@ -339,14 +342,14 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
 
     authors, related, images, more_authors = [], [], [], False
     if fam is not None:
-        authors, author_els, more_authors = _visible_authors(root, fam, orgs, scope)
+        authors, author_els, more_authors = _visible_authors(root, fam, orgs, scope, index)
         shown = [el for el in (sapo_el, title_el, date_el) if el is not None]
         for el in author_els + shown:  # header parts a wide body selector also holds
             if el is not container and _inside(el, container):
                 clean_dom.drop(el)
-        related = clean_dom.take_related(container, fam.related + common.get("related", ()), url)
+        related = clean_dom.take_related(container, fam.related + common.get("related", ()), url, index)
         related += clean_dom.take_inline_related(container, url, lambda u: looks_like_article_url(u, site))
-        clean_dom.remove_junk(container, fam.junk + common.get("junk", ()))
+        clean_dom.remove_junk(container, fam.junk + common.get("junk", ()), index)
         if not sapo:
             lead = next((p for p in container.iter("p", "h2") if text_of(p)), None)
             if lead is not None and _is_bold_block(lead):

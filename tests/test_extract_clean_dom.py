@@ -2,7 +2,7 @@
 import lxml.html
 import pytest
 
-from pipelines.clean_dom import (blocks_of, byline_names, images_of, remove_junk, split_authors, take_bylines,
+from pipelines.clean_dom import (DocIndex, blocks_of, byline_names, images_of, remove_junk, split_authors, take_bylines,
                                  take_inline_related, take_related)
 
 
@@ -112,3 +112,12 @@ def test_only_one_unlabelled_name_line_is_taken_as_a_byline():
 def test_label_only_lines_are_not_text():
     div = container("<p>Nội dung.</p><div>Quảng cáo</div><p>Tiếp tục nội dung.</p>")
     assert [t for _, t in blocks_of(div)] == ["Nội dung.", "Tiếp tục nội dung."]
+
+
+def test_class_and_id_index_rules_out_only_selectors_that_cannot_match():
+    index = DocIndex('<div class="detail-content afcbc-body" id="main"><p>t</p></div>')
+    assert index.may_match("div.detail-content.afcbc-body") and index.may_match("#main .afcbc-body")
+    assert index.may_match("[type*=Related]") and index.may_match("script")
+    assert not index.may_match("div.article__body") and not index.may_match("#content_detail_news")
+    assert index.may_match(".nope, .afcbc-body")
+    assert DocIndex('<div CLASS="Upper">').may_match(".anything")  # upper-case markup: never ruled out
