@@ -91,7 +91,20 @@ LABEL_LINE = re.compile(
     r"related( articles| stories)?:?|read more:?|continue reading|"
     r"sign up.*newsletter.*|photo:.{0,40}|image:.{0,40}|"
     r"quảng cáo|chia sẻ|in bài|xem thêm:?|đọc thêm:?|tin liên quan:?|bình luận|"
-    r"phiên bản di động|đọc tiếp|về trang chủ đề|từ khóa:.*|từ khoá:.*|tags?:.*)$",
+    r"phiên bản di động|đọc tiếp|về trang chủ đề|từ khóa:.*|từ khoá:.*|tags?:.*|"
+    r"subscribe|you may also like\W*|trending( news| now)?|popular on .{1,30}|"
+    r"related news|don'?t miss|more:|text size|topics|filed under:.*|"
+    r"media playback is unsupported.*|like this story\?.*|iklan|"
+    r"(image|photo) copyright .{1,40}|getty images|getty)$",
+    re.I,
+)
+# Headings that open a list of links to other articles: the heading and the list go.
+RELATED_HEADING = re.compile(
+    r"^(more .{0,30}(stories|news|articles|from .{1,30})|related( stories| articles| news| posts)?|"
+    r"read (more|next|also)|recommended( for you)?|most (read|popular)|"
+    r"tin liên quan|tin cùng chuyên mục|cùng chuyên mục|xem thêm|đọc thêm|tham khảo thêm|"
+    r"có thể bạn quan tâm|bạn có thể quan tâm|tin khác|tin mới|đọc nhiều|xem nhiều|"
+    r"bài liên quan|tin nổi bật)\W*$",
     re.I,
 )
 
@@ -487,7 +500,15 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
     paragraphs: list[str] = []
     seen: set[str] = set()
     seen_heading_one = False
+    in_related_list = False
     for tag, text, links in collector.blocks:
+        if in_related_list:
+            if tag == "li" or (links and len(text) < 200):
+                continue
+            in_related_list = False
+        if len(text) <= 60 and RELATED_HEADING.match(text):
+            in_related_list = True
+            continue
         if title_text and _same_text(text, title_text):
             continue
         if tag == "h1" and not paragraphs and not seen_heading_one:

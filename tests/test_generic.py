@@ -122,3 +122,12 @@ def test_source_line_breaks_inside_a_block_become_spaces():
     paragraphs, _ = extract_body(root, page_title(root))
     assert paragraphs[-1] == f"Dòng một của đoạn, {PROSE}"
     assert all("\n" not in p for p in paragraphs)
+
+
+def test_related_heading_and_its_list_of_links_are_dropped():
+    related = ("<h3>Tin liên quan</h3><ul>"
+               "<li><a href='/1'>Hà Nội: Khánh thành cầu mới bắc qua sông Hồng</a></li>"
+               "<li>Đọc ngay: <a href='/2'>Giá vàng hôm nay tăng mạnh trở lại</a></li></ul>")
+    root = page(paragraphs_of(3) + related + f"<p>Sau hộp tin. {PROSE}</p>")
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(3)] + [f"Sau hộp tin. {PROSE}"]
