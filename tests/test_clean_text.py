@@ -281,3 +281,17 @@ def test_date_line_under_the_headline_becomes_the_publication_time():
     assert article["published_raw"] == "Thứ bảy, 07/03/2026 - 08:07"
     assert article["published_at"] == "2026-03-07T08:07:00+07:00"
     assert (article["sapo"], article["body"]) == ("Mở đầu bài.", "Thân bài.")
+
+
+def test_cli_split_on_form_feed_reads_standard_input():
+    dump = "Tiêu đề một\nĐoạn mở đầu một.\n\fTiêu đề hai\nĐoạn mở đầu hai.\n"
+    result = CliRunner().invoke(cli, ["clean-text", "--split-on", "\\f", "-"], input=dump)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["sapo"] for line in result.output.splitlines()] == [
+        "Đoạn mở đầu một.", "Đoạn mở đầu hai."]
+
+
+def test_cli_refuses_jsonl_and_split_on_together():
+    result = CliRunner().invoke(cli, ["clean-text", "--jsonl", "--split-on", "---", str(SEED)])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: give --jsonl or --split-on, not both"
