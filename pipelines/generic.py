@@ -78,9 +78,9 @@ BLOCK_TAGS = frozenset("""
 # Inline elements are dropped only when hidden: a link named "cms-relate" inside a sentence
 # is still part of the sentence.
 INLINE_TAGS = frozenset(("a", "span"))
-HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 # Elements whose text scores their ancestors.
 SCORED_TAGS = ("p", "pre", "td", "blockquote", "li", "div", "section", "article")
+OWN_TEXT_TAGS = frozenset(("div", "section", "article", "li", "td"))
 
 # Short lines that are widget labels, in any position.
 LABEL_LINE = re.compile(
@@ -240,14 +240,14 @@ def _link_chars(el) -> int:
     return sum(map(len, _LINK_TEXT(el)))
 
 
-def _own_text_len(el) -> int:
-    """Characters directly in `el` and in its inline children (not in nested blocks)."""
-    n = len((el.text or "").strip())
+def _own_text(el) -> str:
+    """The text directly in `el` and in its inline children (not in nested blocks)."""
+    parts = [el.text or ""]
     for child in el:
         if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
-            n += len(child.text_content().strip())
-        n += len((child.tail or "").strip())
-    return n
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return "".join(parts).strip()
 
 
 def _score_candidates(root) -> dict:
@@ -262,21 +262,15 @@ def _score_candidates(root) -> dict:
         return scores[node]
 
     for el in root.iter(*SCORED_TAGS):
-        if el.tag in ("div", "section", "article", "li", "td"):
-            n = _own_text_len(el)
-            if n < 25:
-                continue
-            text = None
-        else:
-            text = el.text_content()
-            n = len(text.strip())
-            if n < 25:
-                continue
+        # Containers score their own text only (lines of a div separated by <br>), blocks
+        # such as <p> all of theirs.
+        text = _own_text(el) if el.tag in OWN_TEXT_TAGS else el.text_content().strip()
+        n = len(text)
+        if n < 25:
+            continue
         parent = el.getparent()
         if parent is None:
             continue
-        if text is None:
-            text = el.text_content()
         score = 1 + len(_COMMA.findall(text)) + min(n / 100, 3)
         # A block's own text counts for itself (div of text lines) and its ancestors.
         targets = [(el, 1.0)] if el.tag in ("div", "section", "article", "td") else []
