@@ -186,7 +186,10 @@ def strip_site_suffix(title: str, names=()) -> str:
         return title
     last = fold_accents(parts[-1]).strip()
     outlet = {fold_accents(n).strip() for n in names if n}
-    if last in outlet or _OUTLET_WORDS.search(parts[-1]) or any(o and (o in last or last in o) for o in outlet):
+    # "VTC News" for vtcnews.vn, "Dân trí" for dantri.com.vn: the host's name without spaces
+    hosts = {re.sub(r"^(www|m)\.", "", o).split(".")[0] for o in outlet if "." in o and " " not in o}
+    if (last in outlet or _OUTLET_WORDS.search(parts[-1]) or any(o and (o in last or last in o) for o in outlet)
+            or last.replace(" ", "") in hosts):
         return title[:title.rfind(parts[-1])].rstrip(" |–—-")
     return title
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import NotAnArticle, detect_family, extract_article, parse_html
+from pipelines.extract import NotAnArticle, detect_family, extract_article, parse_html, strip_site_suffix
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 IDS = sorted(p.name[:-len(".gold.json")] for p in PAGES.glob("*.gold.json"))
@@ -210,3 +210,14 @@ def test_visible_date_wins_over_metadata_without_a_zone_that_disagrees():
     article = extract_article(html, gold("cafef-18826030622484142")["url"])
     assert article["published_at"] == "2026-03-07T00:01:00+07:00"
     assert article["published_raw"] == "07-03-2026 - 00:01 AM"
+
+
+@pytest.mark.parametrize("og_title, names, title", [
+    ("Giá vàng giảm - VTC News", ["vtcnews.vn"], "Giá vàng giảm"),
+    ("Giá vàng giảm | Dân trí", ["dantri.com.vn"], "Giá vàng giảm"),
+    ("Khánh thành cầu mới - Báo Cần Thơ", ["baocantho.com.vn"], "Khánh thành cầu mới"),
+    ("Tin A - Tuổi Trẻ Online", ["tuoitre.vn"], "Tin A"),
+    ("Hà Nội - Hải Phòng nối chuyến tàu mới", ["vnexpress.net", "VnExpress"], "Hà Nội - Hải Phòng nối chuyến tàu mới"),
+])
+def test_site_name_suffix_is_cut_from_a_metadata_title_but_never_a_real_dash(og_title, names, title):
+    assert strip_site_suffix(og_title, names) == title
