@@ -6,6 +6,7 @@ pages forced down the generic path, body compared with the gold body (sapo exclu
 generic extractor sees only the main container). Raise a floor when a change beats it.
 """
 import gzip
+import hashlib
 import json
 import sys
 import warnings
@@ -30,8 +31,12 @@ with warnings.catch_warnings():      # the shared scorer's docstring has a "\w" 
 # scores 0.9641, readability-lxml 0.9495 in the same run.
 F1_FLOOR = 0.970
 F1_NO_CAPTIONS_FLOOR = 0.973
-VI_PRECISION_FLOOR = 0.98      # mean over the 8 pages, after clean_paragraphs
+VI_PRECISION_FLOOR = 0.985     # mean over the 8 pages, after clean_paragraphs (measured 0.990)
 VI_RECALL_FLOOR = 0.99
+# Same pages with every class/id replaced by a hash (measured: P 0.987, R 1.0, 1 junk snippet,
+# tuoitre's RelatedOneNews box, which only its name gives away).
+VI_ANONYMOUS_PRECISION_FLOOR = 0.98
+VI_ANONYMOUS_LEAKS_CEILING = 1
 
 
 def _parse(data: bytes):
@@ -69,11 +74,16 @@ def test_benchmark_f1_without_captions_stays_above_its_floor(benchmark_outputs):
     assert score_pages(gt, without_captions)["f1"] >= F1_NO_CAPTIONS_FLOOR
 
 
-def test_vietnamese_pages_on_the_generic_path_stay_above_their_floors():
-    precisions, recalls = [], []
+def _vi_scores(anonymise: bool) -> tuple[float, float, list[str]]:
+    precisions, recalls, leaks = [], [], []
     for gold_path in sorted(VI_PAGES.glob("*.gold.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         root = _parse(gold_path.with_name(gold["id"] + ".html").read_bytes())
+        if anonymise:                # a site whose class and id names mean nothing
+            for el in root.iter():
+                for attr in ("class", "id"):
+                    if isinstance(el.tag, str) and el.get(attr):
+                        el.set(attr, "x" + hashlib.md5(el.get(attr).encode()).hexdigest()[:6])
         paragraphs, _ = extract_body(root, page_title(root))
         kept, _, _ = clean_paragraphs(paragraphs, gold["title"])
         body = gold["body"].split("\n")
@@ -81,8 +91,18 @@ def test_vietnamese_pages_on_the_generic_path_stay_above_their_floors():
         counts = page_counts(expected, "\n".join(kept))
         precisions.append(page_precision(*counts))
         recalls.append(page_recall(*counts))
-        junk = [j for j in gold["junk"] if j.casefold() in "\n".join(kept).casefold()]
-        assert junk == [], f"{gold['id']}: junk leaked"
+        leaks += [j for j in gold["junk"] if j.casefold() in "\n".join(kept).casefold()]
     assert len(precisions) == 8
-    assert sum(precisions) / len(precisions) >= VI_PRECISION_FLOOR
-    assert sum(recalls) / len(recalls) >= VI_RECALL_FLOOR
+    return sum(precisions) / len(precisions), sum(recalls) / len(recalls), leaks
+
+
+def test_vietnamese_pages_on_the_generic_path_stay_above_their_floors():
+    precision, recall, leaks = _vi_scores(anonymise=False)
+    assert leaks == []
+    assert precision >= VI_PRECISION_FLOOR and recall >= VI_RECALL_FLOOR
+
+
+def test_vietnamese_pages_with_meaningless_class_names_stay_above_their_floors():
+    precision, recall, leaks = _vi_scores(anonymise=True)
+    assert len(leaks) <= VI_ANONYMOUS_LEAKS_CEILING
+    assert precision >= VI_ANONYMOUS_PRECISION_FLOOR and recall >= VI_RECALL_FLOOR
