@@ -253,7 +253,8 @@ def _leaf_texts(el) -> list[str]:
     return [t for t in leaves if t]
 
 
-def _visible_authors(root, fam: Family, orgs, scope=None, index=None) -> tuple[list[str], list, bool]:
+def _visible_authors(root, fam: Family, orgs, scope=None, index=None, *, only_first=False
+                     ) -> tuple[list[str], list, bool]:
     """(names, the elements they came from, whether the byline said "và N tác giả khác").
 
     Within the article's scope when known; otherwise only the first match counts (a selector
@@ -264,7 +265,7 @@ def _visible_authors(root, fam: Family, orgs, scope=None, index=None) -> tuple[l
         els = clean_dom.css(sel)(root)
         if scope is not None:
             els = [el for el in els if el is scope or _inside(el, scope)] or els
-        if len(els) > 6:
+        if len(els) > 6 or only_first:
             els = els[:1]
         names, more = [], False
         for el in els:
@@ -384,6 +385,9 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     meta_names = _meta_authors(meta, orgs)
     if more_authors and len(meta_names) > len(authors):
         authors = meta_names
+    if not (authors or byline_authors or meta_names):
+        anywhere = Family("common", 1, authors=common.get("authors", ()))
+        authors = _visible_authors(root, anywhere, orgs, scope, index, only_first=True)[0][:4]
     authors = authors or byline_authors or meta_names or text_authors
     related += [r for r in text_related if r.get("title")]
 
