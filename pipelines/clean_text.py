@@ -10,7 +10,8 @@
 * a caption saved twice in a row (image alt/title, then the caption);
 * the title repeated in the body;
 * byline lines at the end ("Lê Sơn", "Tin, ảnh: P.Y", "Theo TTXVN", "Nguồn: …") → `authors`;
-* widget and footer labels ("Phiên bản di động", "Đọc tiếp", "Từ khóa: …", "Chia sẻ"…).
+* widget and footer labels ("Phiên bản di động", "Đọc tiếp", "Từ khóa: …", "Chia sẻ"…);
+* date/time stamp lines ("Thứ bảy, 07/03/2026 - 08:07").
 
 Real prose is never touched: a line is dropped only when one of these patterns holds for the
 whole line, and the glued-headline test needs several independent signs at once.
