@@ -221,3 +221,16 @@ def test_visible_date_wins_over_metadata_without_a_zone_that_disagrees():
 ])
 def test_site_name_suffix_is_cut_from_a_metadata_title_but_never_a_real_dash(og_title, names, title):
     assert strip_site_suffix(og_title, names) == title
+
+
+def test_unknown_layout_goes_to_the_generic_fallback_with_its_byline():
+    paras = "".join(f"<p>Đoạn văn số {i} của bài báo, kể lại sự việc với đủ chi tiết, đủ dài để là một đoạn văn.</p>"
+                    for i in range(1, 6))
+    html = f"""<html><head><meta property="og:title" content="Một bài báo lạ">
+    <meta property="article:published_time" content="2026-03-07T09:00:00+07:00"></head><body>
+    <div class="menu"><a href="/">Trang chủ</a></div><h1>Một bài báo lạ</h1><span class="author">Minh Châu</span>
+    <div class="noi-dung-bai">{paras}</div></body></html>"""
+    article = extract_article(html, "https://baomoi-la.vn/mot-bai-bao-la-123456.html", site=None)
+    assert article["extractor"] == "generic@1"
+    assert article["authors"] == ["Minh Châu"]
+    assert article["body"].split("\n")[0].startswith("Đoạn văn số 1")
