@@ -40,6 +40,7 @@ BOILERPLATE_TOKENS = frozenset("""
     subscribe subscription tags taboola toolbar widget cookie cookies signup print rating
     recommended recirc byline dateline author-info modal overlay
     lienquan tinlienquan relate relates xemthem docthem tag-list
+    date time timestamp published posted
 """.split())
 # …and on substrings, for the names sites glue together ("relatedPosts", "share-buttons").
 BOILERPLATE_SUBSTRINGS = re.compile(

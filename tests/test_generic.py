@@ -131,3 +131,16 @@ def test_related_heading_and_its_list_of_links_are_dropped():
     root = page(paragraphs_of(3) + related + f"<p>Sau hộp tin. {PROSE}</p>")
     paragraphs, _ = extract_body(root, page_title(root))
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)] + [f"Sau hộp tin. {PROSE}"]
+
+
+def test_date_and_time_boxes_inside_the_article_are_dropped():
+    stamp = '<div class="post-date">Thứ bảy, 07/03/2026 - 08:07</div><span class="time">08:07</span>'
+    root = page(stamp + paragraphs_of(3))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
+
+
+def test_a_byline_paragraph_at_the_end_stays_for_the_text_cleaner():
+    root = page(paragraphs_of(3) + '<p class="author">Lê Sơn</p>')
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[-1] == "Lê Sơn"
