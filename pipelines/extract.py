@@ -117,7 +117,14 @@ def decode_html(data: bytes | str) -> str:
                 return data.decode("utf-8")
             except UnicodeDecodeError:
                 return data.decode(enc, errors="replace")
-    return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad > 20 and bad * 1000 > len(data):  # a few broken bytes are replaced; a wrong charset is an error
+        raise ExtractionError(f"the page is not UTF-8 ({bad} undecodable bytes) and declares no other charset")
+    return text
 
 
 def parse_html(data: bytes | str):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import NotAnArticle, detect_family, extract_article, parse_html, strip_site_suffix
+from pipelines.extract import ExtractionError, NotAnArticle, detect_family, extract_article, parse_html, strip_site_suffix
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 IDS = sorted(p.name[:-len(".gold.json")] for p in PAGES.glob("*.gold.json"))
@@ -234,3 +234,16 @@ def test_unknown_layout_goes_to_the_generic_fallback_with_its_byline():
     assert article["extractor"] == "generic@1"
     assert article["authors"] == ["Minh Châu"]
     assert article["body"].split("\n")[0].startswith("Đoạn văn số 1")
+
+
+def test_bytes_in_another_charset_than_utf8_without_declaring_it_are_a_clear_error():
+    data = gzip.decompress((PAGES / "baolaocai-404649-cp1258.html.gz").read_bytes())  # says utf-8, is cp1258
+    with pytest.raises(ExtractionError, match="not UTF-8"):
+        extract_article(data, gold("baolaocai-404649")["url"])
+    article = extract_article(data.decode("cp1258"), gold("baolaocai-404649")["url"])  # the crawler's decoding
+    assert article["title"] == gold("baolaocai-404649")["title"]
+
+
+def test_a_few_broken_bytes_are_replaced_not_fatal():
+    data = page("vietnamnet-2495349").replace("Cổ phiếu FLC được".encode(), b"C\xff phi\xfeu FLC \xc3\xc3", 1)
+    assert extract_article(data, gold("vietnamnet-2495349")["url"])["body"]
