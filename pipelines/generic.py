@@ -76,8 +76,8 @@ BLOCK_TAGS = frozenset("""
     figure figcaption table thead tbody tfoot tr td th caption address hr form fieldset
     center details summary body html
 """.split())
-# Inline elements are dropped only when hidden: a link named "cms-relate" inside a sentence
-# is still part of the sentence.
+# Inline elements named like widgets are dropped only when no sentence runs around them: a
+# link named "cms-relate" inside a sentence is still part of the sentence.
 INLINE_TAGS = frozenset(("a", "span"))
 # Elements whose text scores their ancestors.
 SCORED_TAGS = ("p", "pre", "td", "blockquote", "li", "div", "section", "article")
@@ -167,7 +167,7 @@ def _clean_tree(root) -> None:
             continue
         if _is_hidden(el):
             hidden.append(el)
-        elif el.tag not in INLINE_TAGS and _is_boilerplate(el):
+        elif (el.tag not in INLINE_TAGS or _stands_alone(el)) and _is_boilerplate(el):
             doomed.append(el)
     for el in hidden:
         _drop(el)
@@ -180,6 +180,15 @@ def _clean_tree(root) -> None:
         if el.tag in ("div", "section", "form", "header", "table") and _holds_article(el, total):
             continue
         _drop(el)
+
+
+def _stands_alone(el) -> bool:
+    """Whether an inline element has no text of a sentence around it (a lone date <span>)."""
+    if (el.tail or "").strip():
+        return False
+    prev = el.getprevious()
+    before = prev.tail if prev is not None else el.getparent().text
+    return not (before or "").strip()
 
 
 def _paragraph_chars(el) -> int:
