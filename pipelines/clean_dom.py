@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from pipelines.text import fold_accents, fold_spaces, nfc
+from pipelines.text import fold_accents, fold_spaces
 
 BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd figure figcaption blockquote table tbody thead tfoot tr td th "
@@ -392,6 +392,8 @@ def _name_like(text: str) -> bool:
     core = _PAREN.sub("", text).strip(" .")
     words = core.split()
     if not words or len(words) > 8 or len(core) > 60 or re.search(r"[\d:!?\"“”]", core):
+        return False
+    if len(words) == 1 and not core.isupper():  # one plain word ("All", "Kết") is no byline; "PV", "P.Y" are
         return False
     for w in words:
         if w.casefold() in ("và", "-", "–", "&", ",") or w in AGENCIES:

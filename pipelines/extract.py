@@ -314,14 +314,23 @@ def looks_like_article_url(url: str, site=None) -> bool:
                 return True
         except re.error:
             pass
-    last = path.rstrip("/").rsplit("/", 1)[-1]
-    return bool(re.search(r"\d{5,}", last) or _DATE_PATH.search(path) or _ID_QUERY.search("?" + parts.query)
-                or len(re.split(r"[-_]", re.sub(r"\.\w+$", "", last))) >= 5)
+    return bool(re.search(r"\d{5,}", _last_segment(path)) or _DATE_PATH.search(path) or _ID_QUERY.search("?" + parts.query)
+                or re.search(r"/(?:article|articles|story|news|post|bai-viet|tin-tuc)/\d+", path)
+                or _slug_words(path) >= 5)
+
+
+def _last_segment(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _slug_words(path: str) -> int:
+    return len(re.split(r"[-_]", re.sub(r"\.\w+$", "", _last_segment(path))))
 
 
 def has_article_evidence(root, meta: dict, url: str, site=None) -> bool:
     """Whether a page of unknown layout says it is one article (listing pages say none of this)."""
     return bool(meta["is_article"] or meta["published_raw"] or looks_like_article_url(url, site)
+                or meta["og_type"] == "article" and _slug_words(urlsplit(url).path) >= 4
                 or root.xpath("boolean(//*[@itemprop='articleBody'])"))
 
 
@@ -401,6 +410,8 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     body = "\n".join(paragraphs)
     if len(body) + len(sapo) < MIN_ARTICLE_CHARS:
         raise NotAnArticle("no article body found")
+    if extractor == GENERIC_EXTRACTOR and len(body) < 400 and sum(len(p) >= 80 for p in paragraphs) < 2:
+        raise NotAnArticle("no article body found (only short lines where no layout is known)")
 
     published_raw, published_at, modified_raw, modified_at = _dates(meta, date_el)
     return new_article(
