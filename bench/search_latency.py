@@ -13,7 +13,7 @@ Then `tintinh serve` runs on a free port and a fixed set of queries (accented an
 common, one to three syllables) is sent --rounds times to each endpoint:
   table      /archive/articles.json?_search=…       the search box: count + facets + 20 rows
   table-lean the same with _nocount=1&_nofacet=1&_col=title
-  canned     /archive/search.json?q=…                ranked, phrase first, 50 rows with snippets
+  canned     /archive/search.json?q=…                words side by side first, then newest; 50 rows + snippets
   exact      /archive/search_exact.json?q=…          the exact-accent index
 """
 from __future__ import annotations
@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from archive.search import fts_query, register_functions  # noqa: E402
 from archive.store import Archive  # noqa: E402
 
 CORPUS = [ROOT.parent / "shared" / "corpora" / "vi-news" / "pages", ROOT / "tests" / "fixtures" / "search" / "gold"]
@@ -133,7 +134,12 @@ def main() -> None:
     path = Path(args.db or args.build_db)
     if args.db is None and not path.exists():
         build(path, args.n)
-    count = sqlite3.connect(path).execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn = sqlite3.connect(path)
+    register_functions(conn)
+    count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    shares = sorted(conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                                 [fts_query(q)]).fetchone()[0] / max(1, count) for q in QUERIES)
+    conn.close()
     name = path.stem
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -157,7 +163,8 @@ def main() -> None:
             "exact": lambda q: f"/{name}/search_exact.json?" + urllib.parse.urlencode({"q": q}),
         }
         print(f"{count} articles in {path} ({path.stat().st_size / 1e6:.0f} MB), "
-              f"{len(QUERIES)} queries x {args.rounds} rounds per endpoint, sequential")
+              f"{len(QUERIES)} queries x {args.rounds} rounds per endpoint, sequential; each query "
+              f"matches {shares[0]:.0%}–{shares[-1]:.0%} of the articles (median {statistics.median(shares):.0%})")
         for label, make in endpoints.items():
             for q in QUERIES:  # warm-up: first touch of each index page
                 timed_get(base + make(q))
