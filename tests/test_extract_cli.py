@@ -71,3 +71,14 @@ def test_listing_page_is_a_named_error():
     result = run(str(PAGES / "vnexpress-list.html.gz"), "--url", "https://vnexpress.net/kinh-doanh")
     assert result.exit_code == 1
     assert "NotAnArticle" in result.output
+
+
+def test_missing_manifest_is_one_line_error(tmp_path):
+    result = run("--manifest", str(tmp_path / "nope.tsv"))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot read manifest") and len(result.output.strip().splitlines()) == 1
+
+
+def test_page_and_manifest_together_is_a_usage_error(tmp_path):
+    result = run(str(VNEXPRESS), "--manifest", str(tmp_path / "x.tsv"))
+    assert result.exit_code == 1 and "give one PAGE, or --manifest" in result.output
