@@ -90,8 +90,11 @@ def trafilatura_precision(html: bytes, url: str) -> str:
 def readability(html: bytes, url: str) -> str:
     from readability import Document
     summary = Document(html.decode("utf-8", "replace")).summary(html_partial=True)
-    text = lxml.html.fragment_fromstring(summary, create_parent="div").text_content()
-    return re.sub(r"\n\s*\n+", "\n", text).strip()
+    root = lxml.html.fragment_fromstring(summary, create_parent="div")
+    for el in root.iter("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "td",
+                        "blockquote", "pre", "figcaption", "tr"):
+        el.tail = "\n" + (el.tail or "")       # blocks apart, as a browser shows them
+    return re.sub(r"\n\s*\n+", "\n", root.text_content()).strip()
 
 
 def run(name: str, fn, pages: dict[str, bytes], truth_urls: dict[str, str], out: Path,
