@@ -272,7 +272,7 @@ def _visible_authors(root, fam: Family, orgs, scope=None, index=None, *, only_fi
         els = clean_dom.css(sel)(root)
         if scope is not None:
             els = [el for el in els if el is scope or _inside(el, scope)] or els
-        if len(els) > 6 or only_first:
+        if len(els) > 6 or only_first and scope is None:
             els = els[:1]
         names, more = [], False
         for el in els:

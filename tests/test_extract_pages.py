@@ -1,5 +1,6 @@
 """extract_article on real saved pages: fields, families, listings, charsets, Unicode."""
 import gzip
+import re
 import json
 import unicodedata
 from pathlib import Path
@@ -247,3 +248,14 @@ def test_bytes_in_another_charset_than_utf8_without_declaring_it_are_a_clear_err
 def test_a_few_broken_bytes_are_replaced_not_fatal():
     data = page("vietnamnet-2495349").replace("Cổ phiếu FLC được".encode(), b"C\xff phi\xfeu FLC \xc3\xc3", 1)
     assert extract_article(data, gold("vietnamnet-2495349")["url"])["body"]
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_title_authors_and_date_come_from_the_visible_page_when_metadata_is_gone(pid):
+    html = page(pid).decode("utf-8")
+    html = re.sub(r"<script[^>]*ld\+json[^>]*>.*?</script>", "", html, flags=re.S)
+    html = re.sub(r"<meta[^>]*>", "", html)
+    article, expected = extract_article(html, gold(pid)["url"], site=None), gold(pid)
+    assert article["title"] == expected["title"]
+    assert {a.casefold() for a in article["authors"]} == {a.casefold() for a in expected["authors"]}
+    assert article["published_at"][:16] == expected["published"][:16]
