@@ -17,7 +17,7 @@ with warnings.catch_warnings():  # the shared scorer has an invalid escape in a 
 PAGES = SHARED / "corpora" / "vi-news" / "pages"
 
 # Floors measured 2026-11-27 (all 8 pages perfect). Raise them when quality improves; never lower them.
-MIN_PAGE_F1 = 0.99
+MIN_PAGE_F1 = 0.995
 MIN_MEAN_F1 = 0.999
 MIN_TITLE, MIN_AUTHORS, MIN_PUBLISHED = 8, 8, 8
 
