@@ -513,8 +513,11 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
         if len(text) <= 60 and RELATED_HEADING.match(text):
             in_related_list = True
             continue
-        if title_text and _same_text(text, title_text):
-            continue
+        if title_text and _same_text(text[:len(title_text)], title_text):
+            rest = text[len(title_text):].strip(" -–|:")
+            if len(rest) <= 80 and not rest.endswith("."):
+                continue                   # the title, alone or with its date/byline line
+            text = rest                    # "Title<br>First paragraph…"
         if tag == "h1" and not paragraphs and not seen_heading_one:
             seen_heading_one = True        # the headline, when no title was given
             continue

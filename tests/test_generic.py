@@ -144,3 +144,23 @@ def test_a_byline_paragraph_at_the_end_stays_for_the_text_cleaner():
     root = page(paragraphs_of(3) + '<p class="author">Lê Sơn</p>')
     paragraphs, _ = extract_body(root, page_title(root))
     assert paragraphs[-1] == "Lê Sơn"
+
+
+def test_old_table_layout_with_br_paragraphs_gives_the_article():
+    html = f"""<html><head><title>Báo Tỉnh - Xã Yên Đồng làm đường mới</title></head><body>
+      <table width=980><tr><td colspan=2><a href=/>Trang chủ</a> | <a href=/ts>Thời sự</a></td></tr>
+      <tr><td width=200 valign=top><table>
+        <tr><td><a href=/1>Tin mới: Khánh thành cầu mới bắc qua sông Hồng ở xã bên</a></td></tr>
+        <tr><td><a href=/2>Giá lúa tăng mạnh trong vụ đông xuân năm nay ở tỉnh nhà</a></td></tr></table></td>
+      <td valign=top><font class=title>Xã Yên Đồng làm đường mới</font><br>
+        <i>Cập nhật: 10:30 ngày 08/01/2026</i><br><br>
+        <b>(BT) - Xã Yên Đồng vừa hoàn thành tuyến đường mới dài 2 km.</b><br><br>
+        {PROSE}<br><br><img src=/a.jpg><br><i>Đường mới ở xã Yên Đồng.</i><br><br>
+        Lễ khánh thành diễn ra sáng nay. {PROSE}<br><br><p align=right><b>Tin, ảnh: P.Y</b></p></td></tr>
+      <tr><td colspan=2>Bản quyền thuộc về Báo Tỉnh.</td></tr></table></body></html>"""
+    root = lxml.html.document_fromstring(html)
+    paragraphs, images = extract_body(root, "Xã Yên Đồng làm đường mới")
+    assert paragraphs == ["(BT) - Xã Yên Đồng vừa hoàn thành tuyến đường mới dài 2 km.", PROSE,
+                          "Đường mới ở xã Yên Đồng.", f"Lễ khánh thành diễn ra sáng nay. {PROSE}",
+                          "Tin, ảnh: P.Y"]
+    assert images == [{"src": "/a.jpg", "caption": ""}]
