@@ -365,7 +365,7 @@ def split_authors(text: str, organizations=()) -> list[str]:
     orgs = {fold_accents(o) for o in organizations if o}
     names: list[str] = []
     for part in _SPLIT.split(text):
-        part = part.strip(" .:-–")
+        part = _LABEL.sub("", part).strip(" .:-–")  # "Bài: A - Ảnh: B": both are credited
         extra = []
         m = _PAREN.search(part)
         if m:

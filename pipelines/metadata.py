@@ -132,7 +132,9 @@ def read_metadata(root) -> dict:
 
     info["published_raw"] = (meta.get("article:published_time") or ld_published or meta.get("pubdate")
                              or meta.get("datepublished") or meta.get("dc.date.issued")
-                             or meta.get("publishdate") or "").strip()
+                             or meta.get("publishdate") or meta.get("og:article:published_time")
+                             or meta.get("article:published") or meta.get("publish-date")
+                             or meta.get("parsely-pub-date") or meta.get("date") or "").strip()
     info["modified_raw"] = (meta.get("article:modified_time") or ld_modified or meta.get("lastmod")
                             or meta.get("datemodified") or meta.get("og:updated_time") or "").strip()
     if meta.get("article:published_time") or info["og_type"] == "article" and info["published_raw"]:
