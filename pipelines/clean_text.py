@@ -316,10 +316,29 @@ def _unique(items: list[str]) -> list[str]:
 _VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 
 
+def text_lines(text: str) -> list[str]:
+    """The paragraphs of a plain-text article: one per line, blank lines skipped, and a
+    hard-wrapped line joined to the next when the sentence plainly goes on (no sentence end
+    here, a lower-case word there)."""
+    lines: list[str] = []
+    joinable = False
+    for raw in nfc(text).splitlines():
+        line = raw.strip()
+        if not line:
+            joinable = False
+            continue
+        if joinable and line[0].islower():
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+        joinable = lines[-1][-1] not in SENTENCE_END
+    return lines
+
+
 def clean_text_article(text: str) -> dict:
     """A plain-text article (first line the headline, then the lead, then the body, one
     paragraph a line; blank lines do not matter) → the article dict."""
-    lines = [line for line in nfc(text).splitlines() if line.strip()]
+    lines = text_lines(text)
     if not lines:
         raise ValueError("empty article: no headline line")
     title, rest = fold_spaces(lines[0]), lines[1:]

@@ -295,3 +295,11 @@ def test_cli_refuses_jsonl_and_split_on_together():
     result = CliRunner().invoke(cli, ["clean-text", "--jsonl", "--split-on", "---", str(SEED)])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: give --jsonl or --split-on, not both"
+
+
+def test_hard_wrapped_paragraphs_are_joined_back():
+    text = ("Tiêu đề bài viết\n\nĐoạn mở đầu nói về việc xã vừa hoàn thành\ncon đường mới dài hai "
+            "cây số.\n\nĐoạn thân bài thứ nhất.\nĐoạn thân bài thứ hai.\n")
+    article = clean_text_article(text)
+    assert article["sapo"] == "Đoạn mở đầu nói về việc xã vừa hoàn thành con đường mới dài hai cây số."
+    assert article["body"] == "Đoạn thân bài thứ nhất.\nĐoạn thân bài thứ hai."
