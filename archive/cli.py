@@ -94,7 +94,8 @@ def clean_text_command(file, jsonl, separator):
 
     \b
     One article per FILE (default): the first line is the headline, then the lead, then
-    the body, one paragraph per line (blank lines don't matter). Prints one JSON object.
+    the body, one paragraph per line (blank lines don't matter; a hard-wrapped line whose
+    next line goes on in lower case is joined back). Prints one JSON object.
     Many articles: --jsonl or --split-on LINE (blank lines separate paragraphs, not
     articles); prints JSON Lines, one article per input article, in order.
     FILE "-" reads standard input. A bad JSON Lines record is reported on stderr with its
