@@ -8,6 +8,7 @@ import pytest
 
 from archive import search
 from archive.store import Archive
+from pipelines.text import fold_accents, nfc
 from crawler.sites import load_sites, site_for_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "search"
@@ -218,3 +219,10 @@ def test_words_standing_together_rank_first(archive_file):
     hits = search.search(path, "da nang")
     assert len(hits) >= 2  # a corpus article has "đà" and "năng" apart
     assert hits[0]["id"] == ids["danang"]
+
+
+def test_vi_fold_equals_fold_accents_on_real_text():
+    texts = [a["title"] + "\n" + a["sapo"] + "\n" + a["body"] for a in gold_articles()]
+    texts.append("ǅ ﬁ İstanbul 한국어 e\u0301 Ω ß ĐẠI")  # ligatures, Hangul, a stray combining mark
+    for text in texts:
+        assert search.vi_fold(text) == fold_accents(nfc(text))
