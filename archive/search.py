@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from pipelines.text import fold_accents, nfc, unify_tones
 
@@ -186,21 +188,26 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("vi_snippet", 3, vi_snippet, deterministic=True)
 
 
-def _connection(db) -> sqlite3.Connection:
-    """A sqlite3 connection from a path, a sqlite3.Connection, a sqlite_utils.Database or an Archive."""
+@contextmanager
+def _connection(db) -> Iterator[sqlite3.Connection]:
+    """A connection with our functions from a path (opened and closed here), a
+    sqlite3.Connection, a sqlite_utils.Database or an Archive (used as they are)."""
     if isinstance(db, (str, Path)):
         if not Path(db).exists():
             raise SearchError(f"no such archive: {db}")
         conn = sqlite3.connect(str(db))
-    else:
-        conn = getattr(getattr(db, "db", db), "conn", db)
-        try:  # already registered (an Archive's connection): redefining fails mid-statement
-            conn.execute("SELECT vi_fold('')").fetchall()
-            return conn
-        except sqlite3.OperationalError:
-            pass
-    register_functions(conn)
-    return conn
+        try:
+            register_functions(conn)
+            yield conn
+        finally:
+            conn.close()
+        return
+    conn = getattr(getattr(db, "db", db), "conn", db)
+    try:  # already registered (an Archive's connection): redefining fails mid-statement
+        conn.execute("SELECT vi_fold('')").fetchall()
+    except sqlite3.OperationalError:
+        register_functions(conn)
+    yield conn
 
 
 def _has_index(conn: sqlite3.Connection) -> bool:
@@ -217,9 +224,6 @@ def search(db, query: str, exact: bool = False, limit: int = 20) -> list[dict]:
     Each hit: id, url, site, province, title, published_at, snippet (text with <mark>
     around hits), together (1 when the words stand side by side).
     """
-    conn = _connection(db)
-    if not _has_index(conn):
-        raise SearchError("this database has no search index (not a tintinh archive?)")
     if not query or not query.strip():
         return []
     table = EXACT_FTS_TABLE if exact else FTS_TABLE
@@ -246,31 +250,34 @@ def search(db, query: str, exact: bool = False, limit: int = 20) -> list[dict]:
     """
     params = {"q": query, "match": fts_query(query, exact=exact),
               "phrase": fts_phrase(query, exact=exact), "limit": int(limit)}
-    try:
-        cursor = conn.execute(sql, params)
-    except sqlite3.OperationalError as e:
-        raise SearchError(f"bad search query {query!r}: {e}") from None
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    with _connection(db) as conn:
+        if not _has_index(conn):
+            raise SearchError("this database has no search index (not a tintinh archive?)")
+        try:
+            cursor = conn.execute(sql, params)
+        except sqlite3.OperationalError as e:
+            raise SearchError(f"bad search query {query!r}: {e}") from None
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def rebuild_index(db) -> None:
     """Rebuild both search indexes from `articles` (after a bulk load with triggers off, or
     after a change to the folding rules), then merge their segments."""
-    conn = _connection(db)
-    if not _has_index(conn):
-        raise SearchError("this database has no search index (not a tintinh archive?)")
-    with conn:
-        for table in (FTS_TABLE, EXACT_FTS_TABLE):
-            conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
-            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+    with _connection(db) as conn:
+        if not _has_index(conn):
+            raise SearchError("this database has no search index (not a tintinh archive?)")
+        with conn:
+            for table in (FTS_TABLE, EXACT_FTS_TABLE):
+                conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+                conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
 
 def check_index(db) -> None:
     """Raise SearchError if an index does not match the articles it was built from."""
-    conn = _connection(db)
-    for table in (FTS_TABLE, EXACT_FTS_TABLE):
-        try:
-            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
-        except sqlite3.DatabaseError as e:
-            raise SearchError(f"{table} is out of sync with articles: {e}") from None
+    with _connection(db) as conn:
+        for table in (FTS_TABLE, EXACT_FTS_TABLE):
+            try:
+                conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+            except sqlite3.DatabaseError as e:
+                raise SearchError(f"{table} is out of sync with articles: {e}") from None
