@@ -488,8 +488,11 @@ def _host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+# Dropped before the fallback runs: never article text, and the fallback drops them on its own copy
+# anyway (metadata and the title are read before this).
 _NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed",
-               "video", "audio", "button", "select", "textarea", "input")
+               "video", "audio", "button", "select", "textarea", "input", "nav", "footer", "aside", "menu",
+               "dialog", "head", "link", "meta")
 
 
 def _generic_body(root, title: str):
