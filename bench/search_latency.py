@@ -63,7 +63,8 @@ def corpus_sentences() -> list[str]:
 def synthetic_rows(n: int, seed: int = 1):
     rng = random.Random(seed)
     sentences = corpus_sentences()
-    provinces = PLACES[:10]
+    provinces = ["Đà Nẵng", "Lào Cai", "Phú Thọ", "Thanh Hóa", "Nghệ An", "Quảng Ninh", "Cần Thơ",
+                 "Gia Lai", "Khánh Hòa", "Hà Tĩnh"]  # as the registry spells them
     for i in range(n):
         place = rng.choice(PLACES)
         picked = rng.sample(sentences, rng.randint(8, 30))
