@@ -435,7 +435,10 @@ def _dates(meta: dict, date_el) -> tuple:
     published_at, modified_at = to_iso(published_raw), to_iso(modified_raw)
     if date_el is None:
         return published_raw, published_at, modified_raw, modified_at
-    shown_pub, shown_mod = split_published_modified(text_of(date_el))
+    shown = text_of(date_el)
+    if not to_iso(shown):  # <time datetime="…">Hôm qua</time>, <meta itemprop=datePublished content=…>
+        shown = date_el.get("datetime") or date_el.get("content") or shown
+    shown_pub, shown_mod = split_published_modified(shown)
     shown_at = to_iso(shown_pub) if _HAS_TIME.search(shown_pub) else None
     vague = published_raw and not (_HAS_ZONE.search(published_raw) and _HAS_TIME.search(published_raw))
     if shown_at and (published_at is None or vague and shown_at[:16] != published_at[:16]):
