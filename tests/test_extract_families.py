@@ -3,6 +3,7 @@
 no registry entry (the hosts are example hosts)."""
 import pytest
 
+from pipelines.clean_dom import css
 from pipelines.extract import extract_article, load_families
 
 P1 = "Đoạn thứ nhất của bài viết, đủ dài để là một đoạn văn thật sự trong bài báo điện tử."
@@ -74,8 +75,14 @@ def test_znews_caption_in_a_table_cell_is_a_caption_line():
     assert article["images"][0]["caption"] == "Chú thích ảnh mẫu. Ảnh: Zing"
 
 
-def test_every_family_has_a_version_a_signature_and_a_body():
+def test_every_family_has_a_version_a_signature_and_a_body_and_every_selector_compiles():
     families, common = load_families()
     assert common["junk"] and common["related"]
     for fam in families:
         assert fam.version >= 1 and fam.signature and fam.body, fam.name
+        for key in ("signature", "title", "sapo", "body", "authors", "date", "junk", "related"):
+            for selector in getattr(fam, key):
+                css(selector)  # raises on a selector cssselect cannot read
+    for selectors in common.values():
+        for selector in selectors:
+            css(selector)
