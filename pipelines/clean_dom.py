@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
@@ -232,13 +232,19 @@ def take_inline_related(container, base_url: str, is_article_url=lambda url: Fal
         url = urljoin(base_url, href)
         rest = block_text.replace(link_text, "", 1)
         labelled = _RELATED_LEAD.match(block_text) and len(_RELATED_LEAD.sub("", rest).strip(" :>»-")) <= 3
-        link_only = block_text == link_text and url != base_url and is_article_url(url)
+        link_only = (block_text == link_text and url != base_url and is_article_url(url)
+                     and _host(url) == _host(base_url))
         if labelled or link_only:
             related.append({"url": url, "title": fold_spaces(a.get("title")) or link_text})
             doomed.append(block)
     for block in doomed:
         drop(block)
     return related
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
 
 
 def blocks_of(container) -> list[tuple[str, str]]:
