@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from crawler.sites import site_for_url
 from pipelines import clean_dom
 from pipelines.article import new_article
 from pipelines.clean_dom import first, text_of
@@ -144,17 +145,6 @@ def _parse_text(text: str):
 
 
 # ---- layout detection -----------------------------------------------------------------------
-
-def _site_for_url(url: str):
-    try:
-        from crawler.sites import site_for_url
-    except ImportError:  # the registry is optional for extraction of a single page
-        return None
-    try:
-        return site_for_url(url)
-    except Exception:  # a broken registry must not stop extraction of a page
-        return None
-
 
 def detect_family(root, site=None, index: clean_dom.DocIndex | None = None) -> Family | None:
     """The registered site's family (if its body is on the page), else the first matching DOM signature."""
@@ -341,7 +331,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     text = _XML_DECL.sub("", decode_html(html), count=1)
     root = _parse_text(text)
     if site is None:
-        site = _site_for_url(url)
+        site = site_for_url(url)
     meta = read_metadata(root)
     _, common = load_families()
     names = [n for n in (meta["site_name"], getattr(site, "name", ""), urlsplit(url).hostname or "") if n]
