@@ -432,20 +432,26 @@ class _Blocks:
 
     def _image(self, el) -> None:
         src = _image_src(el)
-        if not src:
-            return
-        caption = ""
-        node = el.getparent()
-        for _ in range(4):
-            if node is None:
-                break
-            if node.tag == "figure":
-                cap = node.find(".//figcaption")
-                if cap is not None:
-                    caption = _one_line(cap.text_content())
-                break
-            node = node.getparent()
-        self.images.append({"src": src, "caption": caption})
+        if src:
+            self.images.append({"src": src, "caption": _caption_of(el)})
+
+
+def _caption_of(img) -> str:
+    """The caption of the figure (or picture table, "td.pCaption") holding `img`, or of the
+    group of figures it sits in ("div.layout-image-2 > figure × 2 + figcaption"), else ""."""
+    node = img.getparent()
+    for _ in range(5):
+        if node is None or node.tag in ("body", "article", "main", "section"):
+            return ""
+        if node.tag == "table" and len(node.text_content()) > 600:
+            return ""                      # a layout table, not a picture box
+        inside = node.iter() if node.tag in ("figure", "table") else iter(node)
+        for cap in inside:
+            if cap.tag == "figcaption" or cap.tag in ("td", "div", "p", "span") and \
+                    CAPTION_NAMES.search(cap.get("class", "").lower()):
+                return _one_line(cap.text_content())
+        node = node.getparent()
+    return ""
 
 
 def _one_line(text: str) -> str:

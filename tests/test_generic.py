@@ -164,3 +164,22 @@ def test_old_table_layout_with_br_paragraphs_gives_the_article():
                           "Đường mới ở xã Yên Đồng.", f"Lễ khánh thành diễn ra sáng nay. {PROSE}",
                           "Tin, ảnh: P.Y"]
     assert images == [{"src": "/a.jpg", "caption": ""}]
+
+
+def test_picture_table_caption_is_the_image_caption_and_kept_once():
+    picture = ('<table class="picture"><tr><td><img src="/c.jpg"></td></tr>'
+               '<tr><td class="pCaption">Cầu mới bắc qua sông. Ảnh: P.Y</td></tr></table>')
+    root = page(paragraphs_of(2) + picture + paragraphs_of(1))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert paragraphs.count("Cầu mới bắc qua sông. Ảnh: P.Y") == 1
+    assert images == [{"src": "/c.jpg", "caption": "Cầu mới bắc qua sông. Ảnh: P.Y"}]
+
+
+def test_one_caption_for_a_group_of_figures_goes_to_each_image():
+    group = ('<div class="layout-image-2"><figure><img data-src="/1.jpg"></figure>'
+             '<figure><img data-src="/2.jpg"></figure><figcaption>Hai ảnh, một chú thích. Ảnh: LÊ ÁNH'
+             '</figcaption></div>')
+    root = page(paragraphs_of(2) + group)
+    paragraphs, images = extract_body(root, page_title(root))
+    assert [i["caption"] for i in images] == ["Hai ảnh, một chú thích. Ảnh: LÊ ÁNH"] * 2
+    assert paragraphs.count("Hai ảnh, một chú thích. Ảnh: LÊ ÁNH") == 1
