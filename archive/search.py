@@ -31,6 +31,11 @@ EXACT_FTS_TABLE = "articles_fts_exact"
 # Old spellings must be deleted from an external-content index with exactly the values that
 # were indexed, so the triggers recompute them from old.* with the same deterministic functions.
 MIGRATION_SQL = """
+-- Browsing indexes for the datasette views (latest by province, articles per day per province,
+-- facets): without them each of those scans every article (0.3-0.9 s at 200,000 articles).
+CREATE INDEX articles_province_published ON articles(province, published_at);
+CREATE INDEX articles_published_province ON articles(published_at, province);
+CREATE INDEX articles_category ON articles(category);
 CREATE VIEW articles_fts_source AS
     SELECT id, title, sapo, body,
            vi_fold(title) AS title_fold, vi_fold(sapo) AS sapo_fold, vi_fold(body) AS body_fold
