@@ -152,8 +152,8 @@ def is_hidden(el) -> bool:
 def is_caption(el) -> bool:
     if el.tag == "figcaption":
         return True
-    cls = el.get("class")
-    return bool(cls) and any(_CAPTION_CLASS.search(c) for c in cls.split())
+    cls = el.get("class")  # "noCaption" on a figure says the opposite
+    return bool(cls) and any(_CAPTION_CLASS.search(c) and not c.lower().startswith("no") for c in cls.split())
 
 
 def drop(el) -> None:
