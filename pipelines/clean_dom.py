@@ -324,7 +324,7 @@ def images_of(container, base_url: str) -> list[dict]:
             if holder is None:
                 break
             cap = next((c for c in holder.iter() if isinstance(c.tag, str) and c is not img and is_caption(c)
-                        and text_of(c)), None)
+                        and not is_hidden(c) and text_of(c)), None)
             if cap is not None:
                 caption = text_of(cap)
                 break
