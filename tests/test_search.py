@@ -8,7 +8,7 @@ import pytest
 
 from archive import search
 from archive.store import Archive
-from pipelines.text import fold_accents, nfc
+from pipelines.text import fold_accents, nfc, unify_tones
 from crawler.sites import load_sites, site_for_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "search"
@@ -226,3 +226,16 @@ def test_vi_fold_equals_fold_accents_on_real_text():
     texts.append("ǅ ﬁ İstanbul 한국어 e\u0301 Ω ß ĐẠI")  # ligatures, Hangul, a stray combining mark
     for text in texts:
         assert search.vi_fold(text) == fold_accents(nfc(text))
+
+
+def test_vi_tone_equals_unify_tones_on_real_and_tricky_text():
+    import itertools
+    texts = [a["title"] + "\n" + a["sapo"] + "\n" + a["body"] for a in gold_articles()]
+    texts += [a["title"] + " " + a["sapo"] + " " + a["body"] for a in short_articles().values()]
+    vowels = "aăâeêyAĂÂEÊY"
+    tones = ["", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"]
+    for first, v, t, after in itertools.product("oOuUqQ", vowels, tones, ["", "n", " "]):
+        texts.append(unicodedata.normalize("NFC", f"x{first}{v}{t}{after}"))
+        texts.append(unicodedata.normalize("NFD", f"q{first}{v}{t}{after}"))
+    for text in texts:
+        assert search.vi_tone(text) == unify_tones(nfc(text)), text
