@@ -86,3 +86,22 @@ def test_every_family_has_a_version_a_signature_and_a_body_and_every_selector_co
     for selectors in common.values():
         for selector in selectors:
             css(selector)
+
+
+def test_a_redesign_adds_a_version_and_pages_of_the_old_design_still_find_the_old_one(monkeypatch):
+    import gzip
+    from pathlib import Path
+
+    import pipelines.extract as extract
+
+    families, common = load_families()
+    old = extract.family_named("afcbc")
+    new = extract.Family("afcbc", old.version + 1, signature=("div.detail-v2",), title=("h1.detail-v2-title",),
+                         body=("div.detail-v2-body",))
+    monkeypatch.setattr(extract, "load_families", lambda: ((new,) + families, common))
+    assert extract.family_named("afcbc").version == old.version + 1
+    html = gzip.decompress((Path(__file__).parent / "fixtures" / "pages" / "tuoitre-20260307075519174.html.gz")
+                           .read_bytes())
+    article = extract_article(html, "https://tuoitre.vn/chien-su-day-gia-hoa-nhap-khau-dip-8-3-tang-manh-20260307075519174.htm")
+    assert article["extractor"] == f"afcbc@{old.version}"
+    assert article["title"] == "Chiến sự đẩy giá hoa nhập khẩu dịp 8-3 tăng mạnh"
