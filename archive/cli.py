@@ -37,15 +37,17 @@ def cli():
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive to open.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
 def serve(db, host, port):
     """Open the archive in datasette: search, facets, canned queries, chart."""
-    from archive.serve import ServeError, serve as serve_archive
+    from archive.serve import ServeError, check_archive, serve as serve_archive
 
     try:
-        serve_archive(db, host=host, port=port)
+        check_archive(db)
     except ServeError as e:
         raise click.ClickException(str(e)) from None
+    click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    serve_archive(db, host=host, port=port)
 
 
 @cli.command("extract", context_settings=CONTEXT)
