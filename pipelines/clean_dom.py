@@ -248,7 +248,8 @@ def _host(url: str) -> str:
 
 
 def blocks_of(container) -> list[tuple[str, str]]:
-    """The container's text as (kind, text) blocks in page order; kind is p, heading or caption."""
+    """The container's text as (kind, text) blocks in page order; kind is p, heading, item (list
+    item or table cell: never a byline) or caption."""
     out: list[tuple[str, str]] = []
     _collect(container, out, [], "p")
     return dedupe_blocks(out)
@@ -274,7 +275,8 @@ def _collect(el, out: list, buf: list[str], kind: str) -> None:
         elif tag in BLOCK_TAGS or is_caption(child):
             _flush(buf, out, kind)
             child_kind = ("caption" if kind == "caption" or is_caption(child) or _image_box(child)
-                          else "heading" if tag in HEADING_TAGS else kind)
+                          else "heading" if tag in HEADING_TAGS
+                          else "item" if tag in ("li", "td", "th", "dd", "dt") else kind)
             child_buf: list[str] = []
             _collect(child, out, child_buf, child_kind)
             _flush(child_buf, out, child_kind)

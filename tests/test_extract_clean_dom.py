@@ -121,3 +121,10 @@ def test_class_and_id_index_rules_out_only_selectors_that_cannot_match():
     assert not index.may_match("div.article__body") and not index.may_match("#content_detail_news")
     assert index.may_match(".nope, .afcbc-body")
     assert DocIndex('<div CLASS="Upper">').may_match(".anything")  # upper-case markup: never ruled out
+
+
+def test_a_name_in_a_list_at_the_end_is_not_a_byline():
+    div = container("<p>Danh sách các cá nhân được khen thưởng năm nay gồm:</p><ul><li>Nguyễn Văn An</li>"
+                    "<li>Trần Thị Bình</li></ul>")
+    kept, authors = take_bylines(blocks_of(div))
+    assert authors == [] and [t for _, t in kept][-1] == "Trần Thị Bình"
