@@ -10,7 +10,6 @@ import yaml
 
 HERE = Path(__file__).resolve().parent / "datasette"
 METADATA_PATH = HERE / "metadata.yml"
-PLUGINS_DIR = HERE / "plugins"
 # Long article bodies would make table pages megabytes tall; the row page shows them whole.
 SETTINGS = {"truncate_cells_html": 300, "default_page_size": 50,
             "suggest_facets": False}  # suggestions cost ~0.3 s per searched page on 5,000 articles
@@ -55,10 +54,14 @@ def check_archive(db_path: str | Path) -> Path:
 def make_datasette(db_path: str | Path):
     """A Datasette instance over one archive, configured like `tintinh serve`."""
     from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    from archive.datasette import plugin
 
     path = check_archive(db_path)
-    return Datasette([str(path)], metadata=metadata_for(path.stem),
-                     plugins_dir=str(PLUGINS_DIR), settings=dict(SETTINGS))
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="tintinh")
+    return Datasette([str(path)], metadata=metadata_for(path.stem), settings=dict(SETTINGS))
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:

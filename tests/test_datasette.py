@@ -224,3 +224,9 @@ def test_per_day_series_fills_missing_days_and_sums_the_rest():
     assert days == ["2026-03-01", "2026-03-02", "2026-03-03"]
     assert series == [("A", [3, 0, 1]), ("other provinces (2)", [1, 2, 0])]
     assert line_chart_svg(days, series).count("<polyline") == 2
+
+
+def test_plugin_is_registered_once_by_serve(server):
+    base, _ = server
+    plugins = [p["name"] for p in get_json(base, "/-/plugins.json")]
+    assert plugins.count("tintinh") == 1
