@@ -217,6 +217,14 @@ def _pick_title(root, fam: Family | None, meta: dict, names):
         for h, t in h1s:
             if fold_accents(t) == ref:
                 return t, h
+        # the shown headline often differs a little from the metadata one (SEO wording): take the
+        # h1 that shares most of its words, as shown
+        words = set(ref.split())
+        scored = [(len(words & set(fold_accents(t).split())) / len(words | set(fold_accents(t).split())), t, h)
+                  for h, t in h1s]
+        best = max(scored, default=None, key=lambda x: x[0])
+        if best and best[0] >= 0.5:
+            return best[1], best[2]
         return reference, None
     if h1s:
         return max(h1s, key=lambda pair: len(pair[1]))[::-1]

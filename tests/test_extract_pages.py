@@ -267,3 +267,11 @@ def test_title_authors_and_date_come_from_the_visible_page_when_metadata_is_gone
     assert article["title"] == expected["title"]
     assert {a.casefold() for a in article["authors"]} == {a.casefold() for a in expected["authors"]}
     assert article["published_at"][:16] == expected["published"][:16]
+
+
+def test_shown_headline_wins_over_a_reworded_metadata_title():
+    html = page("vietnamnet-2495349").decode("utf-8")
+    html = html.replace('"headline": "Cổ phiếu FLC được giao dịch trở lại"', '"headline": "Cổ phiếu FLC chính thức được giao dịch trở lại"')
+    html = html.replace('class="content-detail-title"', 'class="x-title"')  # no layout title: the fallback decides
+    assert extract_article(html, unregistered(gold("vietnamnet-2495349")["url"]))["title"] == \
+        "Cổ phiếu FLC được giao dịch trở lại"
