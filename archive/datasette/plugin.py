@@ -23,17 +23,19 @@ from archive import search
 from archive.datasette.chart import PER_DAY_SQL, line_chart_svg, per_day_series
 from archive.urls import BadURL, canonical_url
 
-try:
-    from crawler.sites import host_aliases
-except ImportError:  # the registry is optional for browsing an archive
-    host_aliases = None
+def _aliases():
+    try:
+        from crawler.sites import host_aliases
+        return host_aliases()
+    except Exception:  # the registry is optional for browsing an archive
+        return None
 
 
 def _canonical_url(url):
     if url is None:
         return None
     try:
-        return canonical_url(str(url), host_aliases() if host_aliases else None)
+        return canonical_url(str(url), _aliases())
     except (BadURL, ValueError):
         return str(url)  # not a URL (an article id, say): compare it as given
 
