@@ -6,9 +6,12 @@ The cascade, for every page:
 2. metadata from the head (pipelines.metadata): dates, authors, headline, tags, section;
 3. the layout: the registered site's CMS family (crawler/sites/families.toml, with the site's own
    selector overrides first), else the first family whose DOM signature matches the page, else the
-   generic main-content fallback (pipelines.generic);
+   generic main-content fallback (pipelines.generic), where the shape of the text tells an article
+   (a run of prose paragraphs in one container) from a listing (teasers in separate boxes);
 4. junk removal on the article container only (pipelines.clean_dom), blocks, bylines → authors;
-5. the text pass again (pipelines.clean_text.clean_paragraphs), whatever path produced the text.
+5. the text pass again (pipelines.clean_text.clean_paragraphs), whatever path produced the text;
+6. the language (pipelines.language): a visible meta description is the sapo only on Vietnamese
+   pages, where the lead belongs to the article text.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from pipelines import clean_dom
 from pipelines.article import new_article
 from pipelines.clean_dom import first, text_of
 from pipelines.dates import split_published_modified, to_iso
+from pipelines.language import declared_language, page_language
 from pipelines.metadata import read_metadata
 from pipelines.text import fold_accents, fold_spaces, nfc
 
@@ -378,14 +382,23 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         extractor = fam.extractor
         if sum(len(t) for _, t in blocks) + len(sapo) < MIN_ARTICLE_CHARS:
             fam = None  # the layout's box is (nearly) empty here: a redesign or another page type
+    declared = declared_language(root)
     if fam is None:
-        if not has_article_evidence(root, meta, url, site):
-            raise NotAnArticle("not an article page (no article metadata, no known layout)")
-        paragraphs, images = _generic_body(root, title)
-        blocks = [("p", nfc(p)) for p in paragraphs if p and p.strip()]
+        said = has_article_evidence(root, meta, url, site)
+        found = _generic_body(root, title)
+        # The text's own shape decides; metadata only vouches for a page whose shape says neither.
+        if found.teaser_shaped:
+            raise NotAnArticle(f"a listing page: teasers in {found.boxes} separate boxes, no run of prose")
+        if not (found.article_shaped or said):
+            raise NotAnArticle("not an article page (no run of prose paragraphs, no article metadata)")
+        images = found.images
+        blocks = [("p", nfc(p)) for p in found.paragraphs if p and p.strip()]
         extractor = GENERIC_EXTRACTOR
 
-    if not sapo:
+    language = page_language(" ".join([title] + [t for _, t in blocks]), declared)
+    if not sapo and language == "vi":
+        # A Vietnamese lead is the article's first paragraph (and the Vietnamese gold counts it); an
+        # English standfirst or dek is a summary outside the article text.
         sapo = shown_description(root, meta["description"], title, text)
     blocks, byline_authors = clean_dom.take_bylines(blocks, orgs)
     paragraphs = [text for _, text in blocks]
@@ -418,7 +431,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
         published_at=published_at, modified_at=modified_at,
         published_raw=nfc(published_raw) or None, modified_raw=nfc(modified_raw) or None,
         category=nfc(meta["section"]) or None, tags=tags, images=images, related=related,
-        language="vi", extractor=extractor,
+        language=language, extractor=extractor,
     )
 
 
@@ -498,14 +511,14 @@ _NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "canv
 
 def _generic_body(root, title: str):
     try:
-        from pipelines.generic import extract_body
+        from pipelines.generic import extract_main
     except ImportError:
         raise NotAnArticle("no known layout and no generic extractor available") from None
     # Metadata is read already: strip what never holds text (C speed) so the fallback, which
     # copies and walks the whole tree in Python, has less to do.
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
     try:
-        return extract_body(root, title)
+        return extract_main(root, title)
     except Exception as exc:  # the fallback failing is the page's failure, named
         raise NotAnArticle(f"generic extraction failed: {exc}") from None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
@@ -488,24 +489,62 @@ def _keep_block(tag: str, text: str, links: int) -> bool:
 # the entry point
 # ---------------------------------------------------------------------------------------------
 
+@dataclass
+class MainContent:
+    """What the fallback found, with the shape of the text: a listing and an article differ
+    there even when the page says nothing about itself."""
+    paragraphs: list[str]
+    images: list[dict]
+    boxes: int = 0         # separate containers the text was taken from
+    prose_run: int = 0     # most long prose paragraphs held by one of them
+
+    @property
+    def teaser_shaped(self) -> bool:
+        """Text from many boxes of at most one paragraph each: the teasers of a listing."""
+        return self.boxes >= 3 and self.prose_run <= 1
+
+    @property
+    def article_shaped(self) -> bool:
+        """A run of long prose paragraphs in one container, as an article's body is."""
+        return self.prose_run >= 2 and not self.teaser_shaped
+
+
+# A paragraph of prose, not a headline or a label: long, and mostly not link text.
+PROSE_CHARS = 80
+PROSE_MAX_LINK_SHARE = 0.3
+
+
 def extract_body(root: lxml.html.HtmlElement, title: str | None = None
                  ) -> tuple[list[str], list[dict]]:
     """(paragraph blocks in reading order, images [{"src", "caption"}]) of the main content.
 
     `root` is not modified. `title`, when given, is dropped where the body repeats it."""
-    tree = copy.deepcopy(root)
+    found = extract_main(root, title)
+    return found.paragraphs, found.images
+
+
+def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_place: bool = False
+                 ) -> MainContent:
+    """extract_body with the shape of the text. With `in_place` the page tree itself is cleaned
+    (faster, for a caller that reads nothing more from it); otherwise a copy is."""
+    tree = root if in_place else copy.deepcopy(root)
     body = tree.find("body")
     if body is None:
         body = tree
     _clean_tree(body)
     best, final = _pick_container(body)
     if best is None:
-        return [], []
+        return MainContent([], [])
     collector = _Blocks()
     nodes = _with_siblings(best, final)
     nodes += [c for c in _chunks(best, final) if c not in nodes]
-    for node in _in_document_order(body, nodes):
+    boxes = _in_document_order(body, nodes)
+    prose_run = 0
+    for node in boxes:
+        start = len(collector.blocks)
         collector.walk(node)
+        prose_run = max(prose_run, sum(len(text) >= PROSE_CHARS and links < PROSE_MAX_LINK_SHARE * len(text)
+                                       for _, text, links in collector.blocks[start:]))
     title_text = _one_line(title) if title else ""
     paragraphs: list[str] = []
     seen: set[str] = set()
@@ -534,7 +573,7 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
         if tag == "figcaption":
             seen.add(text)
         paragraphs.append(text)
-    return paragraphs, collector.images
+    return MainContent(paragraphs, collector.images, len(boxes), prose_run)
 
 
 def page_title(root: lxml.html.HtmlElement) -> str:

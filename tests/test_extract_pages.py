@@ -1,5 +1,6 @@
 """extract_article on real saved pages: fields, families, listings, charsets, Unicode."""
 import gzip
+import hashlib
 import re
 import json
 import unicodedata
@@ -275,3 +276,58 @@ def test_shown_headline_wins_over_a_reworded_metadata_title():
     html = html.replace('class="content-detail-title"', 'class="x-title"')  # no layout title: the fallback decides
     assert extract_article(html, unregistered(gold("vietnamnet-2495349")["url"]))["title"] == \
         "Cổ phiếu FLC được giao dịch trở lại"
+
+
+# ---- article or listing: the shape of the text decides -------------------------------------
+
+@pytest.mark.parametrize("name, url, opening", [
+    ("benchmark-95301fb7.html.gz", "https://vortexcannon.org/about-bugs/", "None of the games can be without bugs."),
+    ("benchmark-ff0f958a.html.gz", "http://vse-diety.com/dieta-atkinsa.html", "Эта диета пришла к нам с запада"),
+])
+def test_an_article_without_metadata_is_let_through_by_its_run_of_prose(name, url, opening):
+    article = extract_article(gzip.decompress((PAGES / name).read_bytes()), url)
+    assert article["extractor"] == "generic@1"
+    assert opening in article["body"]
+
+
+@pytest.mark.parametrize("name", ["baochinhphu-list.html.gz", "vietnamnet-list.html.gz"])
+def test_listing_teasers_in_separate_boxes_are_named_as_a_listing(name):
+    with pytest.raises(NotAnArticle, match="listing page: teasers"):
+        extract_article(gzip.decompress((PAGES / name).read_bytes()), "https://unknown-outlet.example/kinh-doanh")
+
+
+@pytest.mark.parametrize("name, url", [line.split("\t") for line in
+                                       (PAGES / "listings.tsv").read_text().splitlines()])
+def test_listing_pages_are_not_articles_even_under_an_article_shaped_url(name, url):
+    with pytest.raises(NotAnArticle):
+        extract_article(gzip.decompress((PAGES / name).read_bytes()),
+                        url.rsplit(".", 1)[0] + "/tin-moi-nhat-ve-kinh-doanh-hom-nay-123456.html")
+
+
+# ---- language, and whether a shown description is the sapo ----------------------------------
+
+def test_english_standfirst_is_not_the_sapo_and_the_language_is_english():
+    data = gzip.decompress((PAGES / "benchmark-51374560.html.gz").read_bytes())
+    article = extract_article(data, "https://www.foxbusiness.com/markets/home-depot-sales-earnings-retail")
+    standfirst = "The home-improvement retailer earned $2.8 billion in the third quarter."
+    assert standfirst.encode() in data          # shown on the page and in its meta description
+    assert article["language"] == "en"
+    assert article["sapo"] == ""
+    assert standfirst not in article["body"]
+    assert "Dow component Home Depot reported third-quarter earnings" in article["body"]
+
+
+def anonymous(html: str) -> str:
+    """Every class and id renamed to a meaningless hash: no family layout matches any more."""
+    return re.sub(r'\b(class|id)="([^"]*)"',
+                  lambda m: f'{m.group(1)}="x{hashlib.md5(m.group(2).encode()).hexdigest()[:6]}"', html)
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_vietnamese_page_on_the_generic_path_keeps_its_sapo_even_when_it_says_lang_en(pid):
+    html = anonymous(page(pid).decode("utf-8")).replace('lang="vi"', 'lang="en"')
+    article = extract_article(html, unregistered(gold(pid)["url"]))
+    assert article["extractor"] == "generic@1"
+    assert article["language"] == "vi"
+    assert article["sapo"] == gold(pid)["sapo"]
+    assert article["sapo"] not in article["body"]

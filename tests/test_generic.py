@@ -1,7 +1,7 @@
 """The generic main-content extractor on small pages that show one behaviour each."""
 import lxml.html
 
-from pipelines.generic import extract_body, page_title
+from pipelines.generic import extract_body, extract_main, page_title
 
 PROSE = ("Người dân trong xã đã cùng nhau dọn dẹp đường làng, trồng thêm cây xanh và sửa lại "
          "mương thoát nước trước mùa mưa, theo kế hoạch của ủy ban, với sự giúp đỡ của đoàn viên.")
@@ -183,3 +183,23 @@ def test_one_caption_for_a_group_of_figures_goes_to_each_image():
     paragraphs, images = extract_body(root, page_title(root))
     assert [i["caption"] for i in images] == ["Hai ảnh, một chú thích. Ảnh: LÊ ÁNH"] * 2
     assert paragraphs.count("Hai ảnh, một chú thích. Ảnh: LÊ ÁNH") == 1
+
+
+def test_a_run_of_paragraphs_in_one_container_is_article_shaped():
+    found = extract_main(page(paragraphs_of(4)))
+    assert found.prose_run == 4 and found.article_shaped and not found.teaser_shaped
+
+
+def test_teasers_each_in_its_own_box_are_teaser_shaped():
+    items = "".join(f'<div class="item"><h3><a href="/tin-{i}.html">Tin số {i} về xã Yên Đồng</a></h3>'
+                    f'<div class="item-desc"><p>{PROSE}</p></div></div>' for i in range(6))
+    root = lxml.html.document_fromstring(f"<html><body><div class='list'>{items}</div></body></html>")
+    found = extract_main(root)
+    assert found.boxes >= 3 and found.prose_run == 1
+    assert found.teaser_shaped and not found.article_shaped
+
+
+def test_extract_main_in_place_gives_what_a_copy_gives():
+    root = page(paragraphs_of(3), around='<div class="share-buttons">Chia sẻ Facebook Zalo</div>')
+    copied = extract_main(root, page_title(root))
+    assert extract_main(root, page_title(root), in_place=True).paragraphs == copied.paragraphs
