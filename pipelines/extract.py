@@ -98,7 +98,12 @@ def family_named(name: str) -> Family | None:
 
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+# lxml.html's own parser picks each element's class in a Python callback, once per element object
+# made; every element is an HtmlElement here (no Form/Input classes needed), chosen in C.
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity))
 
 
 def decode_html(data: bytes | str) -> str:
@@ -154,7 +159,7 @@ def detect_family(root, site=None, index: clean_dom.DocIndex | None = None) -> F
     """The registered site's family (if its body is on the page), else the first matching DOM signature."""
     families, _ = load_families()
     if index is None:
-        index = clean_dom.DocIndex(etree.tostring(root, encoding="unicode"))
+        index = clean_dom.DocIndex(root)
     overrides = (getattr(site, "selectors", None) or {}) if site is not None else {}
     if site is not None:
         fam = family_named(site.slug if site.cms == "own" else site.cms)
@@ -349,7 +354,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     names = [n for n in (meta["site_name"], getattr(site, "name", ""), urlsplit(url).hostname or "") if n]
     orgs = list(dict.fromkeys(meta["organizations"] + names))
 
-    index = clean_dom.DocIndex(text)
+    index = clean_dom.DocIndex(root)
     fam = detect_family(root, site, index)
     title, title_el = _pick_title(root, fam, meta, names)
     container = first(root, fam.body) if fam else None

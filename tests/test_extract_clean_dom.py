@@ -115,12 +115,17 @@ def test_label_only_lines_are_not_text():
 
 
 def test_class_and_id_index_rules_out_only_selectors_that_cannot_match():
-    index = DocIndex('<div class="detail-content afcbc-body" id="main"><p>t</p></div>')
+    index = DocIndex(container('<div class="detail-content afcbc-body" id="main"><p>t</p></div>'))
     assert index.may_match("div.detail-content.afcbc-body") and index.may_match("#main .afcbc-body")
     assert index.may_match("[type*=Related]") and index.may_match("script")
     assert not index.may_match("div.article__body") and not index.may_match("#content_detail_news")
     assert index.may_match(".nope, .afcbc-body")
-    assert DocIndex('<div CLASS="Upper">').may_match(".anything")  # upper-case markup: never ruled out
+
+
+def test_class_index_reads_upper_case_markup_and_quotes_inside_names():
+    index = DocIndex(container("<DIV CLASS=\"Upper menu-maria's-wall-street\" ID='Top'>x</DIV>"))
+    assert index.may_match("div.Upper") and index.may_match("#Top")
+    assert "menu-maria's-wall-street" in index.classes and not index.may_match(".anything")
 
 
 def test_a_name_in_a_list_at_the_end_is_not_a_byline():
