@@ -15,6 +15,7 @@ common, one to three syllables) is sent --rounds times to each endpoint:
   table-lean the same with _nocount=1&_nofacet=1&_col=title
   canned     /archive/search.json?q=…                words side by side first, then newest; 50 rows + snippets
   exact      /archive/search_exact.json?q=…          the exact-accent index
+and then the browsing pages (table, latest by province, per day per province, chart, stories).
 """
 from __future__ import annotations
 
@@ -180,6 +181,16 @@ def main() -> None:
             p95 = times[max(0, int(len(times) * 0.95) - 1)]
             print(f"{label:11s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
                   f"max {times[-1]:7.1f} ms (slowest query: {worst[1]!r}){failed_note(failed, len(times))}")
+        # Browsing pages, each on its own: their cost is the archive's size, not a query's.
+        for label, path in [("table page", f"/{name}/articles"),
+                            ("latest by province", f"/{name}/latest_by_province.json?province=%C4%90%C3%A0+N%E1%BA%B5ng"),
+                            ("per day per province", f"/{name}/articles_per_day_per_province.json"),
+                            ("chart 60 days", "/-/tintinh/chart"),
+                            ("chart 365 days", "/-/tintinh/chart?days=365"),
+                            ("stories on 2+ papers", f"/{name}/multi_paper_stories.json")]:
+            timed_get(base + path)
+            times = sorted(timed_get(base + path)[0] for _ in range(args.rounds))
+            print(f"{label:21s} p50 {statistics.median(times):7.1f} ms   max {times[-1]:7.1f} ms")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
