@@ -128,27 +128,17 @@ def _names(el) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}".lower()
 
 
-def _is_hidden(el) -> bool:
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
-        return True
-    style = el.get("style")
-    if style and HIDDEN_STYLE.search(style):
-        return True
-    classes = el.get("class")
+def _hidden_classes(classes: str | None) -> bool:
     return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.split())
 
 
-def _is_boilerplate(el) -> bool:
-    role = el.get("role")
+@lru_cache(maxsize=8192)
+def _widget(classes: str | None, ident: str | None, role: str | None) -> bool:
+    """Whether class, id or role name a widget (and not the article). Cached: a page repeats
+    the same class strings on many elements, and the patterns are the costly part."""
     if role and role.lower() in ROLES_TO_DROP:
         return True
-    return _widget_names(_names(el))
-
-
-@lru_cache(maxsize=8192)
-def _widget_names(names: str) -> bool:
-    """Whether class and id name a widget (and not the article). Cached: a page repeats the
-    same class strings on many elements, and the patterns are the costly part."""
+    names = f"{classes or ''} {ident or ''}".lower()
     if len(names) < 3:
         return False
     if BOILERPLATE_TOKENS.isdisjoint(_ATTR_SPLIT.split(names)) and \
@@ -162,6 +152,7 @@ def _widget_names(names: str) -> bool:
 _NAMED = etree.XPath(".//*[@class or @id or @role or @style or @hidden or @aria-hidden]")
 CLEANED_TAGS = frozenset(("div", "section", "span", "ul", "ol", "li", "p", "table", "header",
                           "figure", "a", "dl", "form", "aside", "h2", "h3", "h4", "h5", "h6"))
+WRAPPER_TAGS = frozenset(("div", "section", "form", "header", "table"))
 
 
 def _clean_tree(root) -> None:
@@ -171,11 +162,15 @@ def _clean_tree(root) -> None:
     total = _paragraph_chars(root)
     hidden = []
     for el in _NAMED(root):
-        if el.tag not in CLEANED_TAGS:
+        tag = el.tag
+        if tag not in CLEANED_TAGS:
             continue
-        if _is_hidden(el):
+        get = el.get            # one lookup per element instead of one per attribute read
+        classes, style = get("class"), get("style")
+        if get("hidden") is not None or get("aria-hidden") == "true" or _hidden_classes(classes) \
+                or style and HIDDEN_STYLE.search(style):
             hidden.append(el)
-        elif (el.tag not in INLINE_TAGS or _stands_alone(el)) and _is_boilerplate(el):
+        elif _widget(classes, get("id"), get("role")) and (tag not in INLINE_TAGS or _stands_alone(el)):
             doomed.append(el)
     for el in hidden:
         _drop(el)
@@ -185,7 +180,7 @@ def _clean_tree(root) -> None:
             continue
         # Never cut a subtree that holds most of the page's paragraphs: a widget name on the
         # article wrapper ("has-sidebar") is more likely than a 20-paragraph widget.
-        if el.tag in ("div", "section", "form", "header", "table") and _holds_article(el, total):
+        if el.tag in WRAPPER_TAGS and _holds_article(el, total):
             continue
         _drop(el)
 
@@ -305,16 +300,46 @@ def _score_candidates(root) -> dict:
     return scores
 
 
+class _FinalScores:
+    """Container scores weighed down by their link density. The density costs a walk of the
+    node's subtree, so it is computed only for the nodes asked about: the top-scoring ones,
+    the best one's siblings and its namesakes."""
+
+    def __init__(self, scores: dict):
+        self.scores = scores
+        self._known: dict = {}
+
+    def get(self, node, default=None):
+        value = self._known.get(node)
+        if value is None:
+            raw = self.scores.get(node)
+            if raw is None:
+                return default
+            text_len = len(node.text_content())
+            density = _link_chars(node) / text_len if text_len else 1.0
+            value = self._known[node] = raw * (1 - density)
+        return value
+
+    def best(self):
+        """The highest final score; the first scored node among equals. A node whose raw score
+        is below the best final score so far cannot beat it (density only lowers a score)."""
+        rank = {node: i for i, node in enumerate(self.scores)}
+        best, best_value = None, None
+        for node, raw in sorted(self.scores.items(), key=lambda item: -item[1]):
+            if best_value is not None and best_value > 0 and raw < best_value:
+                break
+            value = self.get(node)
+            if best is None or value > best_value or value == best_value and rank[node] < rank[best]:
+                best, best_value = node, value
+        return best
+
+
 def _pick_container(root):
     scores = _score_candidates(root)
     if not scores:
         return None, scores
-    final = {}
-    for node, score in scores.items():
-        text_len = len(node.text_content())
-        density = _link_chars(node) / text_len if text_len else 1.0
-        final[node] = score * (1 - density)
-    best = max(final, key=final.get)
+    final = _FinalScores(scores)
+    best = final.best()
     # A lone paragraph wins only when nothing holds more text: climb to its parent.
     while best.tag in ("p", "li", "td", "blockquote", "pre") and best.getparent() is not None:
         best = best.getparent()
@@ -357,11 +382,11 @@ def _chunks(best, final) -> list:
     inside = set(best.iter())
     ancestors = set(best.iterancestors())
     chunks = []
-    for node, score in final.items():
-        if node.tag != best.tag or score <= 0 or node in inside or node in ancestors:
+    for node in final.scores:
+        if node.tag != best.tag or node in inside or node in ancestors:
             continue
         other = node.get("class", "").split()
-        if other == names or first and other[:1] == [first]:
+        if (other == names or first and other[:1] == [first]) and final.get(node) > 0:
             chunks.append(node)
     return chunks
 
