@@ -128,23 +128,25 @@ def _names(el) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}".lower()
 
 
-def _hidden_classes(classes: str | None) -> bool:
-    return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.split())
+HIDDEN, WIDGET = "hidden", "widget"
 
 
 @lru_cache(maxsize=8192)
-def _widget(classes: str | None, ident: str | None, role: str | None) -> bool:
-    """Whether class, id or role name a widget (and not the article). Cached: a page repeats
-    the same class strings on many elements, and the patterns are the costly part."""
+def _named_verdict(classes: str | None, ident: str | None, role: str | None) -> str | None:
+    """HIDDEN when a class hides the element, WIDGET when class, id or role name a widget
+    (and not the article), else None. Cached: a page repeats the same class strings on many
+    elements, and the patterns are the costly part."""
+    if classes and not HIDDEN_CLASSES.isdisjoint(classes.split()):
+        return HIDDEN
     if role and role.lower() in ROLES_TO_DROP:
-        return True
+        return WIDGET
     names = f"{classes or ''} {ident or ''}".lower()
     if len(names) < 3:
-        return False
+        return None
     if BOILERPLATE_TOKENS.isdisjoint(_ATTR_SPLIT.split(names)) and \
             not BOILERPLATE_SUBSTRINGS.search(names):
-        return False
-    return not ARTICLE_NAMES.search(names)
+        return None
+    return None if ARTICLE_NAMES.search(names) else WIDGET
 
 
 # Only elements with one of these attributes can be hidden or named like a widget; selecting
@@ -166,11 +168,12 @@ def _clean_tree(root) -> None:
         if tag not in CLEANED_TAGS:
             continue
         get = el.get            # one lookup per element instead of one per attribute read
-        classes, style = get("class"), get("style")
-        if get("hidden") is not None or get("aria-hidden") == "true" or _hidden_classes(classes) \
+        verdict = _named_verdict(get("class"), get("id"), get("role"))
+        style = get("style")
+        if verdict is HIDDEN or get("hidden") is not None or get("aria-hidden") == "true" \
                 or style and HIDDEN_STYLE.search(style):
             hidden.append(el)
-        elif _widget(classes, get("id"), get("role")) and (tag not in INLINE_TAGS or _stands_alone(el)):
+        elif verdict is WIDGET and (tag not in INLINE_TAGS or _stands_alone(el)):
             doomed.append(el)
     for el in hidden:
         _drop(el)

@@ -25,7 +25,7 @@ def vietnamese_share(text: str) -> float:
     words = _WORD.findall(text[:SAMPLE_CHARS])
     if not words:
         return 0.0
-    return sum(1 for w in words if _VIETNAMESE_LETTER.search(w)) / len(words)
+    return sum(1 for w in words if not w.isascii() and _VIETNAMESE_LETTER.search(w)) / len(words)
 
 
 def declared_language(root) -> str | None:
