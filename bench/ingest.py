@@ -249,6 +249,7 @@ def main() -> None:
         print(f"plain sqlite-utils insert_all, {label}: {base_rate:,.0f} rows/s → archive is {base_rate / rate:.2f}× slower")
     print(f"peak memory (ru_maxrss): {peak_mb:,.0f} MB")
     print(f"database size: {size_mb:,.0f} MB")
+    print(f"load average at the end (other processes share the CPUs): {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"near-duplicates: {tp} found, {fn} missed, {fp} false → "
           f"precision {tp / (tp + fp) if tp + fp else 1:.4f}, recall {tp / (tp + fn) if tp + fn else 1:.4f}")
     if not os.environ.get("KEEP_BENCH_DB"):
