@@ -103,29 +103,26 @@ def story_lines(sapo_key: str, body_keys: list[str]) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def _syllable_id(word: str) -> int:
-    sid = _syllable_ids.get(word)
-    if sid is None:
-        sid = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-        if len(_syllable_ids) < 500_000:  # Vietnamese has ~7,000 syllables; this bounds names/numbers
-            _syllable_ids[word] = sid
-    return sid
+def _syllable_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def shingles(lines: list[str]) -> np.ndarray:
-    """Unique 64-bit hashes of SHINGLE-syllable windows over the text (windows cross lines)."""
+    """64-bit hashes of the SHINGLE-syllable windows over the text (windows cross lines)."""
     words = _WORD.findall("\n".join(lines))
     if len(words) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
-    try:
-        ids = np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
-    except KeyError:
-        ids = np.fromiter(map(_syllable_id, words), dtype=np.uint64, count=len(words))
+    missing = set(words).difference(_syllable_ids)
+    if missing:
+        if len(_syllable_ids) > 500_000:  # Vietnamese has ~7,000 syllables; names and numbers grow it
+            _syllable_ids.clear()
+        _syllable_ids.update((w, _syllable_hash(w)) for w in set(words).difference(_syllable_ids))
+    ids = np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
     n = len(ids) - SHINGLE + 1
     acc = np.zeros(n, dtype=np.uint64)
     for j in range(SHINGLE):
         acc = (acc ^ (ids[j:j + n] * _MIX[j])) * np.uint64(0x9E3779B97F4A7C15)
-    return np.unique(acc)
+    return acc  # duplicates are harmless: a MinHash takes minima
 
 
 def signature(hashes: np.ndarray) -> np.ndarray | None:
