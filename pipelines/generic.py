@@ -420,7 +420,9 @@ class _Blocks:
 
     def __init__(self) -> None:
         self.blocks: list[tuple[str, str, int]] = []   # (tag, text, link chars)
+        self.items: list = []          # per block: the child of the walked box it lies in
         self.images: list[dict] = []
+        self._item = None
         self._pieces: list[str] = []
         self._links = 0
         self._tag = "p"
@@ -429,6 +431,7 @@ class _Blocks:
         text = _one_line("".join(self._pieces))
         if text:
             self.blocks.append((self._tag, text, min(self._links, len(text))))
+            self.items.append(self._item)
         self._pieces, self._links = [], 0
 
     def add(self, text: str | None, in_link: bool) -> None:
@@ -437,7 +440,7 @@ class _Blocks:
             if in_link:
                 self._links += len(text.strip())
 
-    def walk(self, el, in_link: bool = False, block: str = "p") -> None:
+    def walk(self, el, in_link: bool = False, block: str = "p", item=None) -> None:
         tag = el.tag
         if tag == "img":
             self._image(el)
@@ -455,13 +458,15 @@ class _Blocks:
             # Captions outside <figcaption> ("p.Image", "div.caption", "td.pCaption").
             block = "figcaption" if CAPTION_NAMES.search(el.get("class", "").lower()) else tag
             self._tag = block
+            self._item = item
         in_link = in_link or tag == "a"
         self.add(el.text, in_link)
         for child in el:
             if isinstance(child.tag, str):
-                self.walk(child, in_link, block)
+                self.walk(child, in_link, block, child if item is None else item)
                 if child.tag in BLOCK_TAGS:
                     self._tag = block          # text after a nested block belongs to this one
+                    self._item = item
             self.add(child.tail, in_link)
         if is_block:
             self.flush()
@@ -528,6 +533,27 @@ def _keep_block(tag: str, text: str, links: int) -> bool:
 # the entry point
 # ---------------------------------------------------------------------------------------------
 
+def _is_prose(text: str, links: int) -> bool:
+    return len(text) >= PROSE_CHARS and links < PROSE_MAX_LINK_SHARE * len(text)
+
+
+def _is_headline_link(text: str, links: int) -> bool:
+    return len(text) >= 20 and links >= 0.8 * len(text)
+
+
+def _untitled_prose(blocks: list, items: list) -> int:
+    """Prose paragraphs of a box, except teasers: the one paragraph of an item (a child of the
+    box: li, article, div) that also holds a headline link."""
+    prose: dict = {}
+    titled = set()
+    for (_, text, links), item in zip(blocks, items):
+        if _is_prose(text, links):
+            prose[id(item)] = prose.get(id(item), 0) + 1
+        elif item is not None and _is_headline_link(text, links):
+            titled.add(id(item))
+    return sum(n for item, n in prose.items() if not (item in titled and n == 1))
+
+
 @dataclass
 class MainContent:
     """What the fallback found, with the shape of the text: a listing and an article differ
@@ -535,7 +561,7 @@ class MainContent:
     paragraphs: list[str]
     images: list[dict]
     boxes: int = 0         # separate containers the text was taken from
-    prose_run: int = 0     # most long prose paragraphs held by one of them
+    prose_run: int = 0     # most long prose paragraphs in one of them, or in sibling ones
 
     @property
     def teaser_shaped(self) -> bool:
@@ -578,12 +604,17 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
     nodes = _with_siblings(best, final)
     nodes += [c for c in _chunks(best, final) if c not in nodes]
     boxes = _in_document_order(body, nodes)
-    prose_run = 0
+    # Prose paragraphs per parent of the boxes: an article cut into sibling boxes (around ads,
+    # or one wrapper per paragraph) is still one run; a listing's teasers sit one per item.
+    # A paragraph that shares its item with a headline link is a teaser and adds to no run.
+    prose_by_parent: dict = {}
     for node in boxes:
         start = len(collector.blocks)
         collector.walk(node)
-        prose_run = max(prose_run, sum(len(text) >= PROSE_CHARS and links < PROSE_MAX_LINK_SHARE * len(text)
-                                       for _, text, links in collector.blocks[start:]))
+        prose = _untitled_prose(collector.blocks[start:], collector.items[start:])
+        parent = node.getparent()
+        prose_by_parent[parent] = prose_by_parent.get(parent, 0) + prose
+    prose_run = max(prose_by_parent.values(), default=0)
     title_text = _one_line(title) if title else ""
     paragraphs: list[str] = []
     seen: set[str] = set()

@@ -203,3 +203,19 @@ def test_extract_main_in_place_gives_what_a_copy_gives():
     root = page(paragraphs_of(3), around='<div class="share-buttons">Chia sẻ Facebook Zalo</div>')
     copied = extract_main(root, page_title(root))
     assert extract_main(root, page_title(root), in_place=True).paragraphs == copied.paragraphs
+
+
+def test_paragraphs_each_in_a_wrapper_named_like_the_article_are_still_one_run():
+    wrapped = "".join(f'<div class="article-text"><p>{i}. {PROSE}</p></div>' for i in range(5))
+    found = extract_main(page(f'<div class="body">{wrapped}</div>'))
+    assert found.paragraphs == [f"{i}. {PROSE}" for i in range(5)]
+    assert found.article_shaped and not found.teaser_shaped
+
+
+def test_teasers_under_their_headlines_in_one_list_make_no_run_of_prose():
+    items = "".join(f'<li><h3><a href="/tin-{i}.html">Tin số {i} về xã Yên Đồng làm đường</a></h3>'
+                    f"<p>{i}. {PROSE}</p></li>" for i in range(6))
+    root = lxml.html.document_fromstring(f"<html><body><ul class='news'>{items}</ul></body></html>")
+    found = extract_main(root)
+    assert found.boxes == 1 and len(found.paragraphs) == 6       # the teasers, headlines dropped
+    assert found.prose_run == 0 and not found.article_shaped
