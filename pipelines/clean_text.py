@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 
 from pipelines.article import new_article
 from pipelines.dates import to_iso
+from pipelines.language import page_language
 from pipelines.text import content_key, fold_accents, fold_spaces, nfc
 
 EXTRACTOR = "clean-text@1"
@@ -313,9 +314,6 @@ def _unique(items: list[str]) -> list[str]:
 # Plain-text articles
 # ---------------------------------------------------------------------------------------------
 
-_VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
-
-
 def text_lines(text: str) -> list[str]:
     """The paragraphs of a plain-text article: one per line, blank lines skipped, and a
     hard-wrapped line joined to the next when the sentence plainly goes on (no sentence end
@@ -353,7 +351,7 @@ def clean_text_article(text: str) -> dict:
         body="\n".join(body),
         authors=authors,
         related=related,
-        language="vi" if _VIETNAMESE.search(text) else None,
+        language=page_language(text),      # plain text declares nothing: "vi" or unknown
         extractor=EXTRACTOR,
     )
 

@@ -303,3 +303,11 @@ def test_hard_wrapped_paragraphs_are_joined_back():
     article = clean_text_article(text)
     assert article["sapo"] == "Đoạn mở đầu nói về việc xã vừa hoàn thành con đường mới dài hai cây số."
     assert article["body"] == "Đoạn thân bài thứ nhất.\nĐoạn thân bài thứ hai."
+
+
+def test_plain_text_in_another_language_is_not_called_vietnamese():
+    text = ("Home Depot beats earnings estimates\n"
+            "Dow component Home Depot reported third-quarter earnings that topped estimates as revenue "
+            "fell short, sending shares lower ahead of the opening bell on Tuesday in New York.\n"
+            "Rival Lowe's was also lower following the results, which analysts called mixed.")
+    assert clean_text_article(text)["language"] is None
