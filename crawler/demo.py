@@ -26,4 +26,5 @@ def run_demo(db: str = "demo.db", progress: Callable[[str], None] = print) -> di
             "TINTINH_DISCOVERY": ["feeds"],   # the mirror holds the feeds, not whole sections
             # our own server on localhost: no need to be slow
             "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+            "DNS_RESOLVER": "crawler.resolver.LoopbackOnlyResolver",  # offline: nothing leaves 127.0.0.1
         })

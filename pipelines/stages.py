@@ -121,7 +121,8 @@ class StorePipeline:
         except ArchiveError as e:
             raise Failed("store_error", str(e)) from None
         self.counts[site][status] += 1
-        return item
+        # What leaves the pipelines (feed exports: -O items.jsonl) is the article, not the raw page.
+        return {**page["article"], "archive_status": status}
 
     def item_dropped(self, item, response, exception, spider):
         page = ItemAdapter(item)

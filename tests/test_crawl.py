@@ -222,6 +222,20 @@ def test_scrapy_crawl_news_runs_the_same_pipeline(server, tmp_path):
         ("dantri", "Giá vàng giảm, vẫn cao hơn thế giới gần 20 triệu đồng/lượng")]
 
 
+def test_scrapy_feed_export_writes_the_archived_articles(server, tmp_path):
+    db, feed = tmp_path / "feed.db", tmp_path / "items.jsonl"
+    command = [str(TINTINH.with_name("scrapy")), "crawl", "news", "-a", "site=dantri", "-s", f"TINTINH_DB={db}",
+               "-s", "TINTINH_ORIGINS=" + json.dumps(server.origins()), "-O", str(feed)]
+    for key, value in FAST.items():
+        command += ["-s", f"{key}={value}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+    assert [(i["title"], i["archive_status"]) for i in items] == [
+        ("Giá vàng giảm, vẫn cao hơn thế giới gần 20 triệu đồng/lượng", "new")]
+    assert items[0]["url"].startswith("https://dantri.com.vn/") and items[0]["authors"] == ["Tri Túc"]
+
+
 def test_limit_fetches_at_most_n_articles_per_site(server, tmp_path):
     server.served.clear()
     done, _ = run_crawl(["tuoitre", "--limit", "2"], tmp_path / "limit.db", server.origins())
