@@ -477,7 +477,11 @@ def shown_description(root, description: str, title: str = "", source: str | Non
     wanted = fold_accents(description[:60])
     pieces = [p for p in pieces if len(p) >= 12]
     if source is not None and source.count("&#") < 50:  # text not written as entities: look in the source
-        pieces = [p for p in pieces if p in source][:1]
+        # in the body's source only: the <head> holds the description itself, so a piece the body
+        # splits with inline tags ("<strong>(CTO)</strong> - Ngày") would always be found there
+        start = source.find("<body")
+        shown_src = source[start:] if start >= 0 else source
+        pieces = [p for p in pieces if p in shown_src][:1]
     if not pieces:
         return ""
     test = " or ".join(f"contains(., '{p}')" for p in pieces)

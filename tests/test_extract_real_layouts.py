@@ -1,0 +1,51 @@
+"""Layouts checked against real saved pages of outlets outside the vi-news corpus (baocantho,
+baodautu, znews, nld …). Each snippet is a reduced copy of the real markup around the article:
+the element names, classes and the quirks that mattered are kept, the text is shortened."""
+from pipelines.extract import extract_article
+
+P1 = "Trong năm, toàn ngành đã triển khai 66.032 cuộc thanh tra, kiểm tra tại 79.894 đơn vị trên cả nước."
+P2 = "Phát biểu chỉ đạo hội nghị, Phó Thủ tướng ghi nhận và biểu dương những thành tựu đạt được của ngành."
+
+CANTHO_LEAD = ("(CTO) - Ngày 8-1, Phó Thủ tướng Thường trực Nguyễn Hòa Bình chủ trì hội nghị tổng kết "
+               "công tác năm 2025 của ngành Thanh tra.")
+# baocantho.com.vn (content-fck): breadcrumb <h1> first, the date above the headline, the lead is
+# the first body paragraph with only the agency tag in bold, the byline a right-aligned paragraph.
+CANTHO = f"""<html><head><title>Tập trung thanh tra các lĩnh vực có nguy cơ - Báo Cần Thơ Online</title>
+<meta name="Description" content="{CANTHO_LEAD}" />
+<meta property="og:title" content="Tập trung thanh tra các lĩnh vực có nguy cơ" />
+<script type="application/ld+json">{{"@type": "NewsArticle", "datePublished": "2026-01-08"}}</script>
+</head><body><div id="content"><div id="colcate1">
+<div class="titlecate"><h1><a href="/news/thoi-su/">THỜI SỰ</a><span class="fw400"> > <a href="/thoi-su/can-tho/">Cần Thơ</a></span></h1></div>
+<div id="clear" class="sharemxh detail-fb-like-share"><span class="pubdate 128">08/01/2026 - 18:21</span>
+<a class="ashare btn-facebook" href="#"><i></i> Chia sẻ Facebook</a></div>
+<h1 class="margintopbot10 fw700">Tập trung thanh tra các lĩnh vực có nguy cơ&nbsp;<span class="sprite icophoto"></span></h1>
+<div id="newscontents"><div class="content-fck slider-jsgallery 171">
+<p style="text-align: justify;"><strong>(CTO)</strong> - Ngày 8-1, Phó Thủ tướng Thường trực Nguyễn Hòa Bình chủ trì hội nghị tổng kết công tác năm 2025 của ngành Thanh tra.</p>
+<p style="text-align: justify;">{P1}</p>
+<div class="AMN_res_baocantho.com.vn_mid"></div><p><img class="zoomimg" alt="" src="/image/a.webp" /></p>
+<p style="text-align: center;"><em><span>Chủ tịch UBND TP Cần Thơ&nbsp;Trương Cảnh Tuyên tham dự hội nghị.</span></em></p>
+<p style="text-align: justify;">{P2}</p>
+<p style="text-align: right;"><strong>Tin, ảnh: P.Y</strong></p>
+</div></div>
+<div class="block_tag marginbottom10"><div class="txt_tag">Từ khóa</div>
+<a class="tag_item" href="/tim-kiem/ngành Thanh tra.html">ngành Thanh tra</a></div>
+<div class="col-xs-12 detail-related"><span class="cate-title"><a class="cate1">Đọc thêm</a></span>
+<ul class="related-list"><li><a href="/kiem-tra-cong-tac-bau-cu-a196661.html"><h3 class="b-title">Kiểm tra công tác bầu cử tại xã An Lạc Thôn</h3></a></li></ul></div>
+</div></div></body></html>"""
+CANTHO_URL = "https://baocantho.com.vn/tap-trung-thanh-tra-a196670.html"
+
+
+def test_content_fck_lead_with_bold_agency_tag_is_the_sapo():
+    article = extract_article(CANTHO, CANTHO_URL)
+    assert article["sapo"] == CANTHO_LEAD
+    assert not article["body"].startswith("(CTO)")
+    assert article["body"].split("\n")[0] == P1
+
+
+def test_content_fck_breadcrumb_h1_is_not_the_title_and_the_shown_time_wins_over_a_bare_date():
+    article = extract_article(CANTHO, CANTHO_URL)
+    assert article["title"] == "Tập trung thanh tra các lĩnh vực có nguy cơ"
+    assert article["published_at"] == "2026-01-08T18:21:00+07:00"
+    assert article["authors"] == ["P.Y"]
+    assert "Tin, ảnh" not in article["body"] and "Đọc thêm" not in article["body"]
+    assert "Chủ tịch UBND TP Cần Thơ Trương Cảnh Tuyên tham dự hội nghị." in article["body"].split("\n")
