@@ -29,17 +29,26 @@ MIN_SHINGLES = 12      # below this a text is too short to call anything its dup
 MIN_EXACT_KEY = 80     # shorter content keys are too generic to merge two URLs on
 
 _WORD = re.compile(r"\w+")
-# Agency/paper prefix of a lead: "(CTO) -", "(PLO)-", "TTXVN -", "HÀ NỘI (TTXVN) -"
-_LEAD_PREFIX = re.compile(r"^\s*(?:[^\W\d_][\w .]{0,30})?\(\s*[\w .\-/]{1,20}\)\s*[-–—:]\s*|^\s*[A-ZĐ]{2,10}\s*[-–—]\s*")
+# Agency/paper prefix of a lead (matched on keyed, lower-case text): "(CTO) -", "(PLO)-",
+# "TTXVN -", "HÀ NỘI (TTXVN) -"
+_LEAD_PREFIX = re.compile(r"^\s*(?:[^\W\d_][\w .]{0,30})?\(\s*[\w .\-/]{1,20}\)\s*[-–—:]\s*|^\s*[a-zđ]{2,10}\s*[-–—]\s*")
 # Photo credit or byline-ish tails of captions: "Ảnh: THUẬN VĂN", "(Ảnh: TTXVN)"
 _CREDIT = re.compile(r"[\s(]*(?:ảnh|nguồn|video|clip|đồ họa|đồ hoạ)\s*:\s*[^.()]{0,60}\)?\s*$", re.IGNORECASE)
 
-_rng = np.random.default_rng(20240527)
-_A = (_rng.integers(1, 2**63, PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
-_B = _rng.integers(0, 2**63, PERMUTATIONS, dtype=np.uint64)
-_MIX = (_rng.integers(1, 2**63, SHINGLE, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
-_BAND_MIX = (_rng.integers(1, 2**63, ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
-_BAND_SALT = _rng.integers(0, 2**63, BANDS, dtype=np.uint64)
+
+def _constants(label: str, n: int, odd: bool = False) -> np.ndarray:
+    """Fixed 64-bit constants from blake2b: signatures are stored, so they must never change
+    with a library version (numpy's random streams may)."""
+    values = [int.from_bytes(hashlib.blake2b(f"tintinh-{label}-{i}".encode(), digest_size=8).digest(), "little")
+              for i in range(n)]
+    return np.array([v | 1 if odd else v for v in values], dtype=np.uint64)
+
+
+_A = _constants("minhash-a", PERMUTATIONS, odd=True)
+_B = _constants("minhash-b", PERMUTATIONS)
+_MIX = _constants("shingle", SHINGLE, odd=True)
+_BAND_MIX = _constants("band", ROWS, odd=True)
+_BAND_SALT = _constants("band-salt", BANDS)
 _syllable_ids: dict[str, int] = {}
 
 
