@@ -246,9 +246,11 @@ def article_scope(title_el, container):
     so bylines, dates and tags are not taken from sidebars; None when that is the whole page."""
     if title_el is None or container is None:
         return None
-    above = {id(a) for a in title_el.iterancestors()} | {id(title_el)}
+    # the elements themselves, not id()s: lxml makes a proxy per access, and the id of a proxy
+    # already thrown away is reused by the next one (an unrelated <section> passed for an ancestor)
+    above = [title_el, *title_el.iterancestors()]
     for el in [container, *container.iterancestors()]:
-        if id(el) in above:
+        if any(el is a for a in above):
             return None if el.tag in ("body", "html") else el
     return None
 

@@ -49,3 +49,37 @@ def test_content_fck_breadcrumb_h1_is_not_the_title_and_the_shown_time_wins_over
     assert article["authors"] == ["P.Y"]
     assert "Tin, ảnh" not in article["body"] and "Đọc thêm" not in article["body"]
     assert "Chủ tịch UBND TP Cần Thơ Trương Cảnh Tuyên tham dự hội nghị." in article["body"].split("\n")
+
+
+# znews.vn: headline in <header>, body in <section class="main">, the tag list after the section,
+# all inside <article class="the-article">.
+ZNEWS = f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8" />
+<title>Phát hành dự án tiền ảo, chiếm đoạt tiền</title>
+<meta property="article:published_time" content="2025-10-09T12:35:44+07:00" />
+<meta property="og:title" content="Phát hành dự án tiền ảo, chiếm đoạt tiền" /></head>
+<body><article class="the-article type-text">
+  <header class="the-article-header">
+    <p class="the-article-category"><a class="parent_cate" href="/phap-luat.html">Pháp luật</a></p>
+    <h1 class="the-article-title">
+      Phát hành dự án tiền ảo, chiếm đoạt tiền của hơn 3.000 nhà đầu tư
+    </h1>
+    <ul class="the-article-meta"><li class="the-article-publish">Thứ năm, 9/10/2025 12:35 (GMT+7)</li></ul>
+  </header>
+  <section class="main">
+    <p class="the-article-summary">Công an TP Hà Nội cho biết lực lượng chức năng triệt phá nhóm phát hành tiền ảo.</p>
+    <div class="the-article-body"><p>{P1}</p>
+      <table class="picture"><tbody><tr><td class="pic"><img data-src="/a.jpg" alt="Ảnh minh họa" /></td></tr>
+      <tr><td class="pCaption caption"><p>Ảnh minh họa do cơ quan chức năng cung cấp.</p></td></tr></tbody></table>
+      <p>{P2}</p>
+    </div>
+  </section>
+  <ul class="the-article-tags"><li><a href="/topic/ha-noi.html">Hà Nội</a></li>
+    <li><a href="/topic/tien-ao.html">Tiền mã hóa</a></li></ul>
+</article></body></html>"""
+
+
+def test_article_scope_is_the_element_holding_headline_and_body_so_its_tag_list_is_read():
+    article = extract_article(ZNEWS, "https://znews.vn/phat-hanh-du-an-tien-ao-post1592000.html")
+    assert article["tags"] == ["Hà Nội", "Tiền mã hóa"]
+    assert article["title"] == "Phát hành dự án tiền ảo, chiếm đoạt tiền của hơn 3.000 nhà đầu tư"
+    assert article["body"].split("\n") == [P1, "Ảnh minh họa do cơ quan chức năng cung cấp.", P2]
