@@ -83,3 +83,18 @@ def test_article_scope_is_the_element_holding_headline_and_body_so_its_tag_list_
     assert article["tags"] == ["Hà Nội", "Tiền mã hóa"]
     assert article["title"] == "Phát hành dự án tiền ảo, chiếm đoạt tiền của hơn 3.000 nhà đầu tư"
     assert article["body"].split("\n") == [P1, "Ảnh minh họa do cơ quan chức năng cung cấp.", P2]
+
+
+def test_znews_inline_teasers_and_the_house_promo_box_are_not_text():
+    promo = ('<div class="notebox ncenter"><p><em>Tri Thức - Znews</em> giới thiệu độc giả '
+             '<a href="/tieu-diem/tusachkinhte2023.html">Tủ sách kiến thức kinh tế</a> với đa dạng cuốn sách, '
+             'câu chuyện trong lĩnh vực kinh doanh, kinh tế.</p></div>')
+    teaser = ('<table align="center" class="article"><tbody><tr><td><div class="inner-article">'
+              '<a href="https://znews.vn/ky-luc-moi-cua-gia-vang-post1613421.html"><h2 class="title">Kỷ lục mới của giá vàng</h2>'
+              '<p class="summary">Trong phiên giao dịch chiều 22/12, giá vàng miếng SJC lập kỷ lục mới.</p></a>'
+              '</div></td></tr></tbody></table>')
+    html = ZNEWS.replace(f"<p>{P2}</p>", f"<p>{P2}</p> {teaser} {promo}")
+    article = extract_article(html, "https://znews.vn/phat-hanh-du-an-tien-ao-post1592000.html")
+    assert article["body"].split("\n")[-1] == P2
+    assert "Tủ sách" not in article["body"] and "Kỷ lục mới" not in article["body"]
+    assert [r["url"] for r in article["related"]] == ["https://znews.vn/ky-luc-moi-cua-gia-vang-post1613421.html"]
