@@ -189,7 +189,9 @@ def take_related(container, selectors, base_url: str, index: DocIndex | None = N
             continue
         for a in box.iter("a"):
             href = (a.get("href") or "").strip()
-            title = fold_spaces(a.get("title")) or text_of(a)
+            # a teaser link holds a headline, a summary and a time (znews): the headline is the title
+            heading = next((h for h in a.iter("h1", "h2", "h3", "h4", "h5", "h6") if text_of(h)), None)
+            title = fold_spaces(a.get("title")) or text_of(heading if heading is not None else a)
             title = _BOX_LABELS.sub("", title).strip()
             if not href or href.startswith(("#", "javascript:")) or len(title) < 12:
                 continue

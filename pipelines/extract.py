@@ -367,7 +367,7 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     date_el = _first_in(area, root, fam.date) if fam else None
     tags = [text_of(a) for a in clean_dom.select(area, common.get("tags", ())) if a.tag != "meta"] \
         if scope is not None else []
-    tags = list(dict.fromkeys(meta["tags"] + [t.lstrip("#") for t in tags if t and len(t) < 80]))
+    tags = list(dict.fromkeys(meta["tags"] + [t.lstrip("#").strip() for t in tags if t and len(t) < 80]))
 
     authors, related, images, more_authors = [], [], [], False
     if fam is not None:
@@ -377,6 +377,9 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
             if el is not container and _inside(el, container):
                 clean_dom.drop(el)
         related = clean_dom.take_related(container, fam.related + common.get("related", ()), url, index)
+        if scope is not None:  # "Đọc thêm" boxes below the text but inside the article's area (baocantho)
+            related += [r for r in clean_dom.take_related(scope, fam.related, url, index)
+                        if r["url"] not in {x["url"] for x in related}]
         related += clean_dom.take_inline_related(container, url, lambda u: looks_like_article_url(u, site))
         clean_dom.remove_junk(container, fam.junk + common.get("junk", ()), index)
         if not sapo:

@@ -97,4 +97,51 @@ def test_znews_inline_teasers_and_the_house_promo_box_are_not_text():
     article = extract_article(html, "https://znews.vn/phat-hanh-du-an-tien-ao-post1592000.html")
     assert article["body"].split("\n")[-1] == P2
     assert "Tủ sách" not in article["body"] and "Kỷ lục mới" not in article["body"]
-    assert [r["url"] for r in article["related"]] == ["https://znews.vn/ky-luc-moi-cua-gia-vang-post1613421.html"]
+    assert article["related"] == [{"url": "https://znews.vn/ky-luc-moi-cua-gia-vang-post1613421.html",
+                                   "title": "Kỷ lục mới của giá vàng"}]
+
+
+def test_content_fck_tag_links_and_the_read_more_box_below_the_text_are_kept_as_tags_and_related():
+    article = extract_article(CANTHO, CANTHO_URL)
+    assert article["tags"] == ["ngành Thanh tra"]
+    assert [r["title"] for r in article["related"]] == ["Kiểm tra công tác bầu cử tại xã An Lạc Thôn"]
+
+
+# baodautu.vn: headline in a <div>, byline link and "- dd/mm/yyyy hh:mm" above the sapo, a "TIN LIÊN
+# QUAN" list between the sapo and the text, a related teaser and "#tag" links after the text.
+BAODAUTU = f"""<!doctype html><html lang="vi"><head><meta charset="UTF-8">
+<meta name="AUTHOR" content="baodautu.vn" />
+<title>Xử phạt Giám đốc tài chính vì thao túng cổ phiếu </title>
+<meta property="og:site_name" content="baodautu" />
+<meta property="og:title" content="Xử phạt Giám đốc tài chính vì thao túng cổ phiếu " /></head>
+<body><main class="main_content main_detail"><div class="col630 ml-auto mb40">
+<div class="fs16 text-uppercase "> <a href="/dau-tu-tai-chinh-d6/">Đầu tư tài chính</a> </div>
+<div class="title-detail">Xử phạt Giám đốc tài chính vì thao túng cổ phiếu </div>
+<div class="author-share-top cl99 fs13 d-flex align-items-center mt20 mb20"><div class="mr-auto">
+  <a href="" class="author cl_green">Nguyên Minh </a><span class="post-time"> - 07/03/2026 08:47</span></div>
+  <div class="ml-auto"><a title="In bài viết"><img src="/print.png"/></a></div></div>
+<div class="sapo_detail">Ông Tống Anh Linh đã sử dụng 30 tài khoản chứng khoán để mua, bán cổ phiếu AAT. </div>
+<div class="list_news_relation_top pkg"> <span class="head_relation"> <strong>TIN LIÊN QUAN</strong> </span>
+  <ul><li> <a title="Một cá nhân bị xử phạt vì dùng 19 tài khoản thao túng giá cổ phiếu PAS" href="https://baodautu.vn/mot-ca-nhan-bi-xu-phat-d519394.html">Một cá nhân bị xử phạt vì dùng 19 tài khoản thao túng giá cổ phiếu PAS</a> </li></ul></div>
+<div id="content_detail_news"><p class="p1">{P1}<span>&nbsp;</span></p>
+<table class="MASTERCMS_TPL_TABLE"><tbody><tr><td><img src="https://media.baodautu.vn/a.png" alt="a.png" /></td></tr>
+<tr><td class="media-caption">Diễn biến cổ phiếu AAT trong giai đoạn 2021 - 2023</td></tr></tbody></table>
+<p class="p3">{P2}</p><span id="boxcauhoi"></span></div>
+<div class="news_relate_one d-flex mb30"><div class="info_news_relate_one flex-one">
+  <a href="https://baodautu.vn/xu-phat-hai-ca-nhan-d488447.html" class="fs16 fbold">Xử phạt hai cá nhân thao túng cổ phiếu SJS giai đoạn 2023 - 2024</a>
+  <div class="sapo_thumb_news mt10"> Hai cá nhân này vừa bị xử phạt tổng cộng 3 tỷ đồng. </div></div></div>
+<div class="tag_detail d-flex"><a class="tag_detail_item" href='/tag/aat/'># AAT</a>
+  <a class="tag_detail_item" href='/tag/thao-tung-co-phieu/'># thao túng cổ phiếu</a></div>
+</div></main></body></html>"""
+
+
+def test_baodautu_layout_gives_title_byline_time_caption_tags_and_both_related_boxes():
+    article = extract_article(BAODAUTU, "https://baodautu.vn/xu-phat-giam-doc-tai-chinh-d538952.html")
+    assert article["title"] == "Xử phạt Giám đốc tài chính vì thao túng cổ phiếu"
+    assert article["sapo"] == "Ông Tống Anh Linh đã sử dụng 30 tài khoản chứng khoán để mua, bán cổ phiếu AAT."
+    assert article["authors"] == ["Nguyên Minh"]
+    assert article["published_at"] == "2026-03-07T08:47:00+07:00"
+    assert article["body"].split("\n") == [P1, "Diễn biến cổ phiếu AAT trong giai đoạn 2021 - 2023", P2]
+    assert article["tags"] == ["AAT", "thao túng cổ phiếu"]
+    assert sorted(r["url"] for r in article["related"]) == [
+        "https://baodautu.vn/mot-ca-nhan-bi-xu-phat-d519394.html", "https://baodautu.vn/xu-phat-hai-ca-nhan-d488447.html"]
