@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from pipelines.text import nfc, unify_tones
+from pipelines.text import content_key, unify_tones
 
 SHINGLE = 4            # syllables per shingle
 PERMUTATIONS = 60
@@ -54,7 +54,7 @@ _syllable_ids: dict[str, int] = {}
 
 def content_hash(text: str | None) -> str:
     """sha1 hex of the normalised text: equal for any spelling of tones, NFD/NFC, spacing."""
-    return hashlib.sha1(text_key(text).encode("utf-8")).hexdigest()
+    return hashlib.sha1(content_key(text).encode("utf-8")).hexdigest()
 
 
 def line_key(line: str) -> int:
@@ -62,38 +62,9 @@ def line_key(line: str) -> int:
     return int.from_bytes(hashlib.blake2b(line.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
-# A necessary condition, on lower-case NFC text, for `unify_tones` to change a word: an "o"/"u"
-# (not after "q") followed by a vowel carrying the tone mark first, the NFD shapes its pattern
-# moves. unify_tones looks no further than the word, so only the few words that may change go
-# through its NFD round trip.
-_MAY_MOVE_TONE = re.compile(r"o(?<!qo)(?:[àáảãạèéẻẽẹ](?![^\W\d_])|[ặậệ])|u(?<!qu)[ỳýỷỹỵ](?![^\W\d_])")
-
-
-def lower_tones_unified(text: str | None) -> str:
-    """Exactly `unify_tones(nfc(text)).lower()`, with the costly part done only where it may matter."""
-    text = nfc(text).lower()
-    out, done = [], 0
-    for m in _MAY_MOVE_TONE.finditer(text):
-        if m.start() < done:
-            continue  # that word is already unified
-        start, end = m.start(), m.end()
-        while start > done and not text[start - 1].isspace():
-            start -= 1
-        while end < len(text) and not text[end].isspace():
-            end += 1
-        out += [text[done:start], unify_tones(text[start:end])]
-        done = end
-    return "".join(out) + text[done:] if out else text
-
-
-def text_key(text: str | None) -> str:
-    """Exactly `pipelines.text.content_key(text)`, several times faster."""
-    return " ".join(lower_tones_unified(text).split())
-
-
 def key_lines(text: str | None) -> list[str]:
     """`content_key` line by line: " ".join(key_lines(t)) == content_key(t), one normalisation pass."""
-    return [" ".join(line.split()) for line in lower_tones_unified(text).splitlines() if line.strip()]
+    return [" ".join(line.split()) for line in unify_tones(text).lower().splitlines() if line.strip()]
 
 
 def story_lines(sapo_key: str, body_keys: list[str]) -> list[str]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -89,20 +88,10 @@ class SearchError(Exception):
     """A search that cannot run: no search index in this database, or a malformed query."""
 
 
-class _FoldTable(dict):
-    """str.translate table: each character to its fold_accents() form, computed once per
-    character. fold_accents works character by character (NFD, drop marks, lower), so
-    translating with this table gives the same text about 3 times faster, which matters in
-    the triggers that run on every stored article."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = folded = fold_accents(chr(code))
-        return folded
-
-
 class _AlignedFoldTable(dict):
-    """Like _FoldTable but always one character for one, so a folded text keeps every
-    position of the original: hits found in it can be marked in the original."""
+    """str.translate table: fold_accents() of each character, always one character for one,
+    so a folded text keeps every position of the original: hits found in it can be marked
+    in the original."""
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
@@ -110,33 +99,17 @@ class _AlignedFoldTable(dict):
         return folded
 
 
-_FOLD_TABLE = _FoldTable()
 _ALIGNED_FOLD_TABLE = _AlignedFoldTable()
 
 
 def vi_fold(text: str | None) -> str | None:
     """SQL vi_fold(text): lower case, no diacritics, đ → d (= fold_accents); NULL stays NULL."""
-    return None if text is None else nfc(text).translate(_FOLD_TABLE)
-
-
-def _toned(bases: str) -> str:
-    """Every precomposed letter whose NFD is one of `bases` followed at once by a tone mark."""
-    tones = "\u0300\u0301\u0303\u0309\u0323"
-    return "".join(c for c in map(chr, range(0xC0, 0x1F00))
-                   if (d := unicodedata.normalize("NFD", c))[:1] in bases and d[1:2] in tones and len(d) > 1)
-
-
-# unify_tones only ever changes a plain o/u followed by a toned a/e/y ("oà", "uỷ"); most
-# texts (new-style papers) have none, and skipping them halves the cost of the triggers.
-_MAYBE_OLD_TONE = re.compile(f"[oO][{_toned('aAeE')}]|[uU][{_toned('yY')}]")
+    return None if text is None else fold_accents(text)
 
 
 def vi_tone(text: str | None) -> str | None:
     """SQL vi_tone(text): NFC with tone placement unified (hoà → hòa) = unify_tones; NULL stays NULL."""
-    if text is None:
-        return None
-    text = nfc(text)
-    return unify_tones(text) if _MAYBE_OLD_TONE.search(text) else text
+    return None if text is None else unify_tones(text)
 
 
 _QUERY_BITS = re.compile(r'\s+|(".*?")')

@@ -24,7 +24,7 @@ import sqlite_utils
 from archive import dedup
 from archive.migrations import applied, migrate, search_available
 from archive.urls import BadURL, article_canonical, canonical_url
-from pipelines.text import clean_lines, fold_spaces, nfc
+from pipelines.text import clean_lines, content_key, fold_spaces, nfc
 
 # Response headers worth keeping with a raw page (caching, type, language, redirects).
 KEPT_HEADERS = ("content-type", "content-language", "last-modified", "etag", "date",
@@ -313,7 +313,7 @@ class Archive:
             (article_id,)).fetchone()
         self._alias(row["_variants"], article_id)
         seen = row["fetched_at"]
-        key = dedup.text_key
+        key = content_key
         if (key(old[0]), key(old[1]), old[3]) == (key(row["title"]), key(row["sapo"]), row["content_hash"]):
             self.conn.execute("UPDATE articles SET last_seen = max(coalesce(last_seen, ''), ?)"
                               " WHERE id = ?", (seen, article_id))
@@ -471,8 +471,8 @@ def _article_row(article: dict, aliases: dict[str, str]) -> dict:
     if not title and not body:
         raise BadArticle(f"article {url} has neither title nor body")
     body_keys = dedup.key_lines(body)
-    sapo_key = dedup.text_key(sapo)
-    key = " ".join(body_keys) or dedup.text_key(f"{title}\n{sapo}")
+    sapo_key = content_key(sapo)
+    key = " ".join(body_keys) or content_key(f"{title}\n{sapo}")
     seen = article.get("fetched_at") or now_iso()
     images = [(nfc(i.get("src")) or None, fold_spaces(i.get("caption")) or None)
               for i in article.get("images") or [] if isinstance(i, dict)]

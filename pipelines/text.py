@@ -10,11 +10,40 @@ import re
 import unicodedata
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
-# Old style puts the tone on the second vowel of an open "oa", "oe", "uy" syllable
-# (hoà, khoẻ, thuỷ); new style on the first (hòa, khỏe, thủy). "qu" is a consonant,
-# so "quý" is the same in both styles and must not move.
-_OLD_TONE = re.compile(rf"(?<![qQ])([oO])([aAeE])([{_TONES}])(?![^\W\d_])|"
-                       rf"(?<![qQ])([uU])([yY])([{_TONES}])(?![^\W\d_])")
+
+
+def _old_tone_pairs() -> dict[str, str]:
+    """Old-style tone placement → new: the tone of an open "oa", "oe", "uy" syllable moves
+    from the second vowel (hoà, khoẻ, thuỷ) to the first (hòa, khỏe, thủy)."""
+    pairs = {}
+    for first, seconds in (("o", "ae"), ("O", "ae"), ("u", "y"), ("U", "y")):
+        for second in seconds + seconds.upper():
+            for tone in _TONES:
+                old = first + unicodedata.normalize("NFC", second + tone)
+                pairs[old] = unicodedata.normalize("NFC", first + tone) + second
+    return pairs
+
+
+_OLD_TONE_PAIRS = _old_tone_pairs()
+# Only at the end of a syllable ("hoàn", "hoài" are the same in both styles) and never after
+# "q": "qu" is a consonant, so "quý" is the same in both styles. Works on NFC text directly.
+_OLD_TONE = re.compile("(?<![qQ])(?:[oO][%s]|[uU][%s])(?![^\\W\\d_])" % (
+    "".join(sorted({old[1] for old in _OLD_TONE_PAIRS if old[0] in "oO"})),
+    "".join(sorted({old[1] for old in _OLD_TONE_PAIRS if old[0] in "uU"}))))
+
+
+class _FoldTable(dict):
+    """str.translate table, filled on first use of each character: its form without any
+    diacritic, lower case, đ → d. A lone combining mark (NFD input) folds to nothing."""
+
+    def __missing__(self, code: int) -> str:
+        char = {"đ": "d", "Đ": "d"}.get(chr(code), chr(code))
+        decomposed = unicodedata.normalize("NFD", char)
+        self[code] = folded = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+        return folded
+
+
+_FOLD = _FoldTable()
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -39,20 +68,12 @@ def clean_lines(text: str | None) -> str:
 
 def unify_tones(text: str | None) -> str:
     """NFC text with old tone placement moved to the new one: hoà → hòa, thuỷ → thủy."""
-    decomposed = unicodedata.normalize("NFD", text or "")
-
-    def move(m: re.Match) -> str:
-        if m.group(1):
-            return m.group(1) + m.group(3) + m.group(2)
-        return m.group(4) + m.group(6) + m.group(5)
-
-    return unicodedata.normalize("NFC", _OLD_TONE.sub(move, decomposed))
+    return _OLD_TONE.sub(lambda m: _OLD_TONE_PAIRS[m.group()], nfc(text))
 
 
 def fold_accents(text: str | None) -> str:
     """Lower-case text without any diacritic, đ folded to d: "Đà Nẵng" → "da nang"."""
-    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return (text or "").translate(_FOLD)
 
 
 def content_key(text: str | None) -> str:
