@@ -1,6 +1,9 @@
-"""Layouts checked against real saved pages of outlets outside the vi-news corpus (baocantho,
-baodautu, znews, nld …). Each snippet is a reduced copy of the real markup around the article:
-the element names, classes and the quirks that mattered are kept, the text is shortened."""
+"""Layouts checked against real saved pages of outlets outside the vi-news corpus. Each snippet is
+modelled on the real markup around the article (element names, classes and the quirks that
+mattered are kept; the text is shortened or rewritten). The pages read:
+baocantho  tammuoichanhoa/crawl_lastest_news  tmp_baocantho_article.html
+baodautu   meth04/tracking_news-mcp           tests/fixtures/baodautu_article.html
+znews      tammuoichanhoa/crawl_lastest_news  znews_sample_article.html"""
 from pipelines.extract import extract_article
 
 P1 = "Trong năm, toàn ngành đã triển khai 66.032 cuộc thanh tra, kiểm tra tại 79.894 đơn vị trên cả nước."
