@@ -21,12 +21,13 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from crawler.sites import site_for_url
+from archive.urls import BadURL, article_canonical
+from crawler.sites import host_aliases, site_for_url
 from pipelines import clean_dom
 from pipelines.article import new_article
 from pipelines.clean_dom import first, text_of
@@ -436,13 +437,23 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
 
     published_raw, published_at, modified_raw, modified_at = _dates(meta, date_el)
     return new_article(
-        url=url, site=getattr(site, "slug", None) or _host(url), province=getattr(site, "province", "") or "",
+        url=url, canonical_url=_canonical(url, meta["canonical"]),
+        site=getattr(site, "slug", None) or _host(url), province=getattr(site, "province", "") or "",
         title=nfc(title), sapo=nfc(sapo), body=nfc(body), authors=[nfc(a) for a in authors],
         published_at=published_at, modified_at=modified_at,
         published_raw=nfc(published_raw) or None, modified_raw=nfc(modified_raw) or None,
         category=nfc(meta["section"]) or None, tags=tags, images=images, related=related,
         language=language, extractor=extractor,
     )
+
+
+def _canonical(url: str, declared: str) -> str | None:
+    """The article's one URL: its rel=canonical when that is on the same site (never og:url,
+    which is a share short-link on some sites), else its own URL, in canonical form."""
+    try:
+        return article_canonical(url, urljoin(url, declared) if declared else None, host_aliases())
+    except BadURL:
+        return None
 
 
 _HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$|GMT|UTC", re.I)

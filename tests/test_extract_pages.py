@@ -331,3 +331,17 @@ def test_vietnamese_page_on_the_generic_path_keeps_its_sapo_even_when_it_says_la
     assert article["language"] == "vi"
     assert article["sapo"] == gold(pid)["sapo"]
     assert article["sapo"] not in article["body"]
+
+
+def test_canonical_url_is_the_declared_canonical_of_the_same_site():
+    pid = "vnexpress-4954454"
+    fetched = gold(pid)["url"].replace("https://vnexpress.net/", "http://m.vnexpress.net/") + "?utm_source=zalo#box"
+    assert extract_article(page(pid), fetched)["canonical_url"] == gold(pid)["url"]
+
+
+def test_canonical_on_another_site_is_ignored():
+    html = page("vnexpress-4954454").replace(b'rel="canonical" href="https://vnexpress.net/',
+                                             b'rel="canonical" href="https://syndication.example/')
+    assert b"syndication.example" in html
+    url = gold("vnexpress-4954454")["url"] + "?fbclid=x"
+    assert extract_article(html, url)["canonical_url"] == gold("vnexpress-4954454")["url"]
