@@ -4,6 +4,7 @@ function, prints, and turns user errors into one line (click.ClickException), ne
 Commands (owner module in brackets):
   crawl      [crawler.run]        crawl registered sites or one URL into an archive
   demo       [crawler.demo]       crawl a bundled miniature site served on 127.0.0.1
+  sites      [crawler.sites]      list the registered outlets
   extract    [pipelines.extract]  one page → one JSON article; --manifest for many (JSON Lines)
   clean-text [pipelines.clean_text] already-scraped plain text → the same JSON
   serve      [archive.serve]      open the archive in datasette

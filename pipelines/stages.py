@@ -1,5 +1,11 @@
 """The thin Scrapy pipelines over the pure stages: extract → validate → store.
 
+The six steps of DESIGN.md map onto three pipelines because two pairs must share state:
+cleaning and normalising run inside `extract_article` (junk is removed from the article's own
+DOM, parsed once, then again in text; dates and text are normalised as they are read), and
+deduplication runs inside `Archive.store_article`, in the same transaction that reads the
+archive's URL, hash and LSH indexes and writes the row.
+
 Every page that does not become an article is dropped with a named reason (a `Failed`), and the
 store pipeline records it in the archive's failures table, so nothing is lost silently. Items
 are the spider's raw pages (crawler.spiders.news.Page), read through ItemAdapter.
