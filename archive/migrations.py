@@ -90,10 +90,18 @@ def _search_migration(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _deferred_trigger_migration(conn: sqlite3.Connection) -> None:
+    from archive import search
+    for statement in _statements(search.DEFERRED_TRIGGER_SQL):
+        conn.execute(statement)
+
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
     (2, "full-text search (archive.search)", _search_migration),
+    (3, "search: the archive indexes its own inserts once per transaction",
+     _deferred_trigger_migration),
 ]
 
 
@@ -122,7 +130,7 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
     for number, name, apply in migrations or MIGRATIONS:
         if number in done:
             continue
-        if apply is _search_migration and not search_available():
+        if apply in (_search_migration, _deferred_trigger_migration) and not search_available():
             break  # later numbers wait until the search module exists
         try:
             conn.execute("BEGIN")

@@ -84,6 +84,32 @@ INSERT INTO articles_fts_exact(articles_fts_exact) VALUES ('rebuild');
 """
 
 
+# Migration 3. SQLite (3.40) makes FTS5 write its pending terms out as a new segment at every
+# statement savepoint, and an INSERT that fires a trigger opens one: indexing by trigger wrote a
+# segment (and merge work) per article even inside one big transaction. The insert trigger now
+# stands aside while the writing connection says vi_fts_deferred() (archive.store, around its
+# own INSERT), and that writer indexes its new rows itself with `INDEX_NEW_ROWS_SQL` before the
+# transaction ends. Every other writer (vi_fts_deferred() is 0 by default) is indexed as before.
+DEFERRED_TRIGGER_SQL = """
+DROP TRIGGER articles_fts_ai;
+CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles WHEN NOT vi_fts_deferred() BEGIN
+    INSERT INTO articles_fts(rowid, title, sapo, body, title_fold, sapo_fold, body_fold)
+    VALUES (new.id, new.title, new.sapo, new.body,
+            vi_fold(new.title), vi_fold(new.sapo), vi_fold(new.body));
+    INSERT INTO articles_fts_exact(rowid, title, sapo, body)
+    VALUES (new.id, vi_tone(new.title), vi_tone(new.sapo), vi_tone(new.body));
+END;
+"""
+# The rows id >= ? that the insert trigger skipped, into each index (the trigger's own values).
+INDEX_NEW_ROWS_SQL = (
+    "INSERT INTO articles_fts(rowid, title, sapo, body, title_fold, sapo_fold, body_fold)"
+    " SELECT id, title, sapo, body, vi_fold(title), vi_fold(sapo), vi_fold(body)"
+    " FROM articles WHERE id >= ? ORDER BY id",
+    "INSERT INTO articles_fts_exact(rowid, title, sapo, body)"
+    " SELECT id, vi_tone(title), vi_tone(sapo), vi_tone(body) FROM articles WHERE id >= ? ORDER BY id",
+)
+
+
 class SearchError(Exception):
     """A search that cannot run: no search index in this database, or a malformed query."""
 
@@ -174,12 +200,19 @@ def vi_snippet(text: str | None, query: str | None, words: int = 30) -> str | No
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """Register vi_fold(text), vi_tone(text), vi_phrase(query), vi_snippet(text, query[, words])."""
+    """Register vi_fold(text), vi_tone(text), vi_phrase(query), vi_snippet(text, query[, words]),
+    vi_fts_deferred()."""
     conn.create_function("vi_fold", 1, vi_fold, deterministic=True)
     conn.create_function("vi_tone", 1, vi_tone, deterministic=True)
     conn.create_function("vi_phrase", 1, fts_phrase, deterministic=True)
     conn.create_function("vi_snippet", 2, vi_snippet, deterministic=True)
     conn.create_function("vi_snippet", 3, vi_snippet, deterministic=True)
+    conn.create_function("vi_fts_deferred", 0, _not_deferred, deterministic=True)
+
+
+def _not_deferred() -> int:
+    """SQL vi_fts_deferred(): 0, the insert trigger indexes (archive.store overrides it)."""
+    return 0
 
 
 @contextmanager

@@ -90,6 +90,13 @@ class Archive:
         if 2 in applied(self.conn) and not search_available():
             raise ArchiveError(f"{self.path} has a search index but archive.search cannot be imported")
         migrate(self.conn)
+        # Search indexing of our own inserts waits until the transaction ends (archive.search,
+        # migration 3): one FTS segment per transaction instead of one per article.
+        self._fts = 3 in applied(self.conn)
+        self._deferring = 0  # vi_fts_deferred(): 1 only while our INSERT runs
+        self._fts_from: int | None = None  # lowest article id inserted but not yet indexed
+        if self._fts:
+            self.conn.create_function("vi_fts_deferred", 0, lambda: self._deferring)
         self.db = sqlite_utils.Database(self.conn)
         self.aliases = _default_aliases() if aliases is None else aliases
         self._depth = 0
@@ -109,19 +116,23 @@ class Archive:
     def _transaction(self) -> Iterator[None]:
         """One atomic unit: its own transaction, or a savepoint inside `batch()`."""
         if self._depth:
+            unindexed = self._fts_from
             self.conn.execute("SAVEPOINT unit")
             try:
                 yield
             except BaseException:
                 self.conn.execute("ROLLBACK TO unit")
                 self.conn.execute("RELEASE unit")
+                self._fts_from = unindexed
                 raise
             self.conn.execute("RELEASE unit")
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._index_new_rows()
         except BaseException:
+            self._fts_from = None
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
@@ -142,7 +153,21 @@ class Archive:
             yield self
         finally:
             self._depth = 0
+            try:
+                self._index_new_rows()
+            except BaseException:
+                self._fts_from = None
+                self.conn.execute("ROLLBACK")
+                raise
             self.conn.execute("COMMIT")  # what was stored before an error is kept
+
+    def _index_new_rows(self) -> None:
+        """Put the articles inserted since `_fts_from` into the search indexes (one statement each)."""
+        if self._fts_from is not None:
+            from archive import search
+            for sql in search.INDEX_NEW_ROWS_SQL:
+                self.conn.execute(sql, (self._fts_from,))
+            self._fts_from = None
 
     # -- sites and runs -------------------------------------------------------------------
     def register_sites(self, sites: Iterable) -> None:
@@ -321,6 +346,7 @@ class Archive:
         self.conn.execute(
             "INSERT INTO article_versions (article_id, title, sapo, body, content_hash, fetched_at,"
             " replaced_at) VALUES (?,?,?,?,?,?,?)", (article_id, *old[:5], seen))
+        self._index_new_rows()  # the update trigger replaces index entries, so they must be there
         fields = [k for k in row if not k.startswith("_") and k not in ("canonical_url", "first_seen")]
         self.conn.execute(f"UPDATE articles SET {', '.join(f'{k} = :{k}' for k in fields)} WHERE id = :id",
                           {**{k: row[k] for k in fields}, "id": article_id})
@@ -356,8 +382,14 @@ class Archive:
         values = {k: v for k, v in row.items() if not k.startswith("_")}
         values.update(id=article_id, story_id=story or article_id,
                       duplicate_of=earliest if story is not None else None)
-        self.conn.execute(f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
-                          values)
+        self._deferring = int(self._fts)
+        try:
+            self.conn.execute(f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+                              values)
+        finally:
+            self._deferring = 0
+        if self._fts and self._fts_from is None:
+            self._fts_from = article_id
         if story is not None and row["published_at"] and earliest_published and row["published_at"] < earliest_published:
             # the newcomer was published first: it becomes the copy the others duplicate
             self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE story_id = ?"

@@ -239,3 +239,41 @@ def test_vi_tone_equals_unify_tones_on_real_and_tricky_text():
         texts.append(unicodedata.normalize("NFD", f"q{first}{v}{t}{after}"))
     for text in texts:
         assert search.vi_tone(text) == unify_tones(nfc(text)), text
+
+
+def test_batch_is_searchable_after_a_failed_unit_and_an_edit_inside_it(tmp_path):
+    # the archive indexes its own inserts when the transaction ends, not row by row
+    path = tmp_path / "archive.db"
+    articles = short_articles()
+    danang = articles.pop("danang")
+    with Archive(path) as archive:
+        with archive.batch():
+            for article in articles.values():
+                archive.store_article(article)
+            archive.store_article(danang)
+            with pytest.raises(ValueError):
+                with archive._transaction():
+                    archive.store_article(dict(danang, url="https://baodanang.vn/other.html",
+                                               title="Hội An đón khách", body="Hội An đón khách."))
+                    wire = articles["wire_a"]  # an edit indexes what is pending, then is undone
+                    assert archive.store_article(dict(wire, body=wire["body"] + "\nHội An.")) == "updated"
+                    raise ValueError("this unit fails")
+            archive.store_article(dict(danang, body=danang["body"] + "\nNước đã rút ở hầu hết các tuyến phố."))
+        search.check_index(archive)
+        assert [h["title"] for h in search.search(archive, "nuoc da rut")] == [danang["title"]]
+        assert search.search(archive, "hoi an") == []
+        assert {h["title"] for h in search.search(archive, "Hòa Bình", exact=True)} == {
+            articles["hoabinh_old"]["title"], articles["hoabinh_new"]["title"]}
+
+
+def test_rows_written_by_plain_sql_are_indexed_by_the_trigger(tmp_path):
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    conn = sqlite3.connect(path)
+    search.register_functions(conn)
+    with conn:
+        conn.execute("INSERT INTO articles (canonical_url, url, title, body) VALUES (?, ?, ?, ?)",
+                     ["https://a.vn/1.html", "https://a.vn/1.html", "Đà Nẵng mưa lớn", "Phố ngập."])
+    assert [h["title"] for h in search.search(conn, "da nang")] == ["Đà Nẵng mưa lớn"]
+    search.check_index(conn)
+    conn.close()
