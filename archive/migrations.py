@@ -100,7 +100,7 @@ Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
     (2, "full-text search (archive.search)", _search_migration),
-    (3, "search: the archive indexes its own inserts once per transaction",
+    (3, "search: the archive indexes its own inserts once per transaction; automerge 8",
      _deferred_trigger_migration),
 ]
 

@@ -99,6 +99,10 @@ CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles WHEN NOT vi_fts_deferred
     INSERT INTO articles_fts_exact(rowid, title, sapo, body)
     VALUES (new.id, vi_tone(new.title), vi_tone(new.sapo), vi_tone(new.body));
 END;
+-- Merge 8 segments of a level at a time, not 4: a third less merge work while loading,
+-- a few more segments for a query to visit.
+INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 8);
+INSERT INTO articles_fts_exact(articles_fts_exact, rank) VALUES ('automerge', 8);
 """
 # The rows id >= ? that the insert trigger skipped, into each index (the trigger's own values).
 INDEX_NEW_ROWS_SQL = (

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
 import sqlite_utils
 
 from archive import dedup
@@ -372,8 +373,9 @@ class Archive:
                     return "duplicate"
                 story = story or other
         sig = self._signature(row, count_lines=True)
+        keys = dedup.band_keys(sig) if sig is not None else None
         if story is None and sig is not None:
-            story = self._near_duplicate(sig)
+            story = self._near_duplicate(sig, keys)
         if story is not None:
             story, earliest, earliest_published = self.conn.execute(
                 "SELECT a.story_id, e.id, e.published_at FROM articles a JOIN articles e"
@@ -400,7 +402,7 @@ class Archive:
         self._alias(row["_variants"], article_id)
         self._replace_children(article_id, row, fresh=True)
         if sig is not None:
-            self._keep_signature(article_id, sig)
+            self._keep_signature(article_id, sig, keys)
         return "new" if story is None else "duplicate"
 
     def _replace_children(self, article_id: int, row: dict, fresh: bool = False) -> None:
@@ -433,27 +435,29 @@ class Archive:
             lines = [line for line, k in zip(lines, keys) if k not in common]
         return dedup.signature(dedup.shingles(lines))
 
-    def _near_duplicate(self, sig) -> int | None:
-        """The stored article most like `sig` (estimated Jaccard ≥ dedup.SIMILAR), if any."""
-        keys = dedup.band_keys(sig)
-        hits = Counter(aid for (aid,) in self.conn.execute(
-            f"SELECT article_id FROM lsh_buckets WHERE bucket IN ({','.join('?' * len(keys))})", keys))
-        if not hits:
+    def _near_duplicate(self, sig, keys: list[int]) -> int | None:
+        """The stored article most like `sig` (estimated Jaccard ≥ dedup.SIMILAR), if any;
+        `keys` are its band keys. Ties go to the lowest id."""
+        # the 32 articles sharing most bands, with their signatures, in one query
+        rows = self.conn.execute(
+            f"SELECT m.article_id, m.signature FROM (SELECT article_id, count(*) AS bands"
+            f" FROM lsh_buckets WHERE bucket IN ({','.join('?' * len(keys))}) GROUP BY article_id"
+            f" ORDER BY bands DESC, article_id LIMIT 32) AS c JOIN minhashes AS m USING (article_id)",
+            keys).fetchall()
+        if not rows:
             return None
-        candidates = [aid for aid, _ in hits.most_common(32)]
+        sigs = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<u4").reshape(len(rows), -1)
+        scores = np.count_nonzero(sigs == sig, axis=1) / sigs.shape[1]
         best, best_score = None, dedup.SIMILAR
-        for aid, blob in self.conn.execute(
-                f"SELECT article_id, signature FROM minhashes WHERE article_id IN"
-                f" ({','.join('?' * len(candidates))})", candidates):
-            score = dedup.similarity(sig, dedup.sig_from_blob(blob))
+        for (aid, _), score in zip(rows, scores.tolist()):
             if score >= best_score and (best is None or score > best_score or aid < best):
                 best, best_score = aid, score
         return best
 
-    def _keep_signature(self, article_id: int, sig) -> None:
+    def _keep_signature(self, article_id: int, sig, keys: list[int] | None = None) -> None:
         self.conn.execute("INSERT OR REPLACE INTO minhashes VALUES (?, ?)", (article_id, dedup.sig_to_blob(sig)))
         self.conn.executemany("INSERT OR IGNORE INTO lsh_buckets VALUES (?, ?)",
-                              [(k, article_id) for k in dedup.band_keys(sig)])
+                              [(k, article_id) for k in keys or dedup.band_keys(sig)])
 
     def _forget_signature(self, article_id: int) -> None:
         old = self.conn.execute("SELECT signature FROM minhashes WHERE article_id = ?", (article_id,)).fetchone()
