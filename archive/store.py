@@ -501,8 +501,10 @@ def _article_row(article: dict, aliases: dict[str, str]) -> dict:
     if not url:
         raise BadArticle("article has no url")
     try:
-        canonical = article_canonical(url, article.get("canonical_url"), aliases)
-        variants = list(dict.fromkeys([canonical, canonical_url(url, aliases)]))
+        own = canonical_url(url, aliases)
+        declared = article.get("canonical_url")
+        canonical = article_canonical(url, declared, aliases) if declared else own
+        variants = list(dict.fromkeys([canonical, own]))
     except BadURL as e:
         raise BadArticle(f"article url: {e}") from None
     title, sapo, body = fold_spaces(article.get("title")), fold_spaces(article.get("sapo")), _clean_body(article.get("body"))
