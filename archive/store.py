@@ -297,6 +297,12 @@ class Archive:
             return False
         return self.conn.execute("SELECT 1 FROM url_aliases WHERE url = ?", (key,)).fetchone() is not None
 
+    def has_page(self, url: str) -> bool:
+        """Whether a successful fetch of exactly this URL is stored (an article or a page that was none)."""
+        return self.conn.execute(
+            "SELECT 1 FROM pages WHERE url = ? AND status BETWEEN 200 AND 299 LIMIT 1", (url,)
+        ).fetchone() is not None
+
     def store_article(self, article: dict, *, page_id: int | None = None,
                       run_id: int | None = None) -> str:
         """Store one extracted article; return "new", "updated", "unchanged" or "duplicate".

@@ -198,6 +198,17 @@ def test_http_error_page_is_kept_with_its_reason(archive):
     assert archive.conn.execute("SELECT failure FROM pages WHERE id = ?", (pid,)).fetchone() == ("http 404",)
 
 
+def test_only_a_successful_fetch_counts_as_a_stored_page(archive):
+    archive.record_page(url="https://plo.vn/list.html", final_url=None, status=200, headers={},
+                        body=b"<html>teasers</html>", fetched_at="2026-03-07T01:00:00+00:00", site="plo",
+                        failure="not_an_article")
+    archive.record_page(url="https://plo.vn/gone.html", final_url=None, status=404, headers={}, body=b"",
+                        fetched_at="2026-03-07T01:00:00+00:00", site="plo")
+    assert archive.has_page("https://plo.vn/list.html")
+    assert not archive.has_page("https://plo.vn/gone.html")
+    assert not archive.has_page("https://plo.vn/never-fetched.html")
+
+
 def test_migrations_are_recorded_and_applied_once(tmp_path):
     path = tmp_path / "a.db"
     Archive(path, aliases={}).close()

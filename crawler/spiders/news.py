@@ -263,9 +263,7 @@ class NewsSpider(scrapy.Spider):
         """Archived as an article, or its page is stored (e.g. it was not an article): skip it."""
         if self._archive is None:
             return False
-        return self._archive.is_archived(url) or self._archive.conn.execute(
-            "SELECT 1 FROM pages WHERE url = ? AND status BETWEEN 200 AND 299 LIMIT 1", (url,)
-        ).fetchone() is not None
+        return self._archive.is_archived(url) or self._archive.has_page(url)
 
     def _unusable(self, response, target: _Target, reason: str, detail: str) -> Page:
         """A discovery page that was fetched but could not be read."""
