@@ -5,7 +5,9 @@
 
 A local mirror (crawler.mirror) serves, for each real vi-news page of a site with a registered feed, --per-site
 copies under distinct URLs of its site (a `?v=N` query, which canonical URLs keep), each with
-one word changed so every copy is a new article to the archive; one feed per site lists them.
+one word changed so every copy goes through the whole pipeline and is stored (each copy
+declares the original's rel=canonical, so the archive keeps one article per page and the
+copies as its versions); one feed per site lists them.
 The crawl runs with the origin override and no politeness delay (it is our own server), so
 the figure is the pipeline's throughput, not a site's: a real crawl is bound by DOWNLOAD_DELAY
 and AutoThrottle (about 1 page/s per site with the default settings).
@@ -70,7 +72,8 @@ def main() -> None:
     archived = sum(row["new"] + row["updated"] + row["unchanged"] + row["duplicates"]
                    for row in result["sites"].values())
     failed = sum(row["failed"] for row in result["sites"].values())
-    print(f"{len(slugs)} sites × {args.per_site} pages: {archived} articles archived, {failed} failed,"
+    statuses = {k: sum(row[k] for row in result["sites"].values()) for k in ("new", "updated", "unchanged", "duplicates")}
+    print(f"{len(slugs)} sites × {args.per_site} pages: {archived} pages stored {statuses}, {failed} failed,"
           f" in {seconds:.1f} s → {archived / seconds:.1f} pages/s (crawl only: {result['seconds']:.1f} s)")
 
 
