@@ -96,12 +96,30 @@ def _deferred_trigger_migration(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# The near-duplicate tables are probed and grown at random keys, so every commit used to dirty
+# (and the WAL checkpoint copy back) most of their pages. New rows now land in small tables under
+# the old names and `Archive` moves them into the big `_merged` tables in one sorted pass every
+# few thousand articles; lookups read both.
+SPLIT_DEDUP_TABLES = """
+ALTER TABLE lsh_buckets RENAME TO lsh_buckets_merged;
+CREATE TABLE lsh_buckets (
+    bucket INTEGER NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (bucket, article_id)
+) WITHOUT ROWID;
+ALTER TABLE common_lines RENAME TO common_lines_merged;
+CREATE TABLE common_lines (
+    site TEXT NOT NULL, line INTEGER NOT NULL, articles INTEGER NOT NULL,
+    PRIMARY KEY (site, line)
+) WITHOUT ROWID;
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
     (2, "full-text search (archive.search)", _search_migration),
     (3, "search: the archive indexes its own inserts once per transaction; automerge 8",
      _deferred_trigger_migration),
+    (4, "dedup: new LSH buckets and line counts in small tables, merged into big ones in batches",
+     SPLIT_DEDUP_TABLES),
 ]
 
 

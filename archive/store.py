@@ -31,6 +31,9 @@ from pipelines.text import clean_lines, content_key, fold_spaces, nfc
 KEPT_HEADERS = ("content-type", "content-language", "last-modified", "etag", "date",
                 "location", "cache-control", "x-cache", "server")
 BOILERPLATE_ARTICLES = 3   # a line already on this many articles of a site is its boilerplate
+# New LSH bucket rows (20 an article) kept in the small tables before one sorted merge into the
+# big ones (migration 4): a commit dirties few pages, the big tables are rewritten once per ~10k articles.
+MERGE_ROWS = 200_000
 COMPLETENESS_FIELDS = ("title", "sapo", "body", "authors", "published_at", "category",
                        "tags", "images")
 STATUSES = ("new", "updated", "unchanged", "duplicate")
@@ -103,6 +106,7 @@ class Archive:
         self.db = sqlite_utils.Database(self.conn)
         self.aliases = _default_aliases() if aliases is None else aliases
         self._depth = 0
+        self._recent_rows: int | None = None  # rows in lsh_buckets (counted lazily)
         self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
 
     def close(self) -> None:
@@ -126,7 +130,7 @@ class Archive:
             except BaseException:
                 self.conn.execute("ROLLBACK TO unit")
                 self.conn.execute("RELEASE unit")
-                self._fts_from = unindexed
+                self._fts_from, self._recent_rows = unindexed, None
                 raise
             self.conn.execute("RELEASE unit")
             return
@@ -134,8 +138,9 @@ class Archive:
         try:
             yield
             self._index_new_rows()
+            self._merge_dedup_rows()
         except BaseException:
-            self._fts_from = None
+            self._fts_from = self._recent_rows = None
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
@@ -158,8 +163,9 @@ class Archive:
             self._depth = 0
             try:
                 self._index_new_rows()
+                self._merge_dedup_rows()
             except BaseException:
-                self._fts_from = None
+                self._fts_from = self._recent_rows = None
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")  # what was stored before an error is kept
@@ -171,6 +177,20 @@ class Archive:
             for sql in search.INDEX_NEW_ROWS_SQL:
                 self.conn.execute(sql, (self._fts_from,))
             self._fts_from = None
+
+    def _merge_dedup_rows(self) -> None:
+        """Move the small dedup tables into the big `_merged` ones once they hold MERGE_ROWS bucket
+        rows: one pass in key order touches each big-table page once (migration 4)."""
+        if self._recent_rows is None:
+            self._recent_rows = self.conn.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0]
+        if self._recent_rows < MERGE_ROWS:
+            return
+        self.conn.execute("INSERT OR IGNORE INTO lsh_buckets_merged SELECT bucket, article_id FROM lsh_buckets")
+        self.conn.execute("DELETE FROM lsh_buckets")
+        self.conn.execute("INSERT INTO common_lines_merged SELECT site, line, articles FROM common_lines WHERE 1"
+                          " ON CONFLICT(site, line) DO UPDATE SET articles = articles + excluded.articles")
+        self.conn.execute("DELETE FROM common_lines")
+        self._recent_rows = 0
 
     # -- sites and runs -------------------------------------------------------------------
     def register_sites(self, sites: Iterable) -> None:
@@ -431,8 +451,10 @@ class Archive:
         if keys:
             marks = ",".join("?" * len(keys))
             common = {k for (k,) in self.conn.execute(
-                f"SELECT line FROM common_lines WHERE site = ? AND articles >= ? AND line IN ({marks})",
-                (site, BOILERPLATE_ARTICLES, *keys))}
+                f"SELECT line FROM (SELECT line, articles FROM common_lines_merged WHERE site = ? AND line IN ({marks})"
+                f" UNION ALL SELECT line, articles FROM common_lines WHERE site = ? AND line IN ({marks}))"
+                f" GROUP BY line HAVING sum(articles) >= ?",
+                (site, *keys, site, *keys, BOILERPLATE_ARTICLES))}
             if count_lines:
                 self.conn.executemany(
                     "INSERT INTO common_lines VALUES (?, ?, 1)"
@@ -445,11 +467,13 @@ class Archive:
         """The stored article most like `sig` (estimated Jaccard ≥ dedup.SIMILAR), if any;
         `keys` are its band keys. Ties go to the lowest id."""
         # the 32 articles sharing most bands, with their signatures, in one query
+        marks = ",".join("?" * len(keys))
         rows = self.conn.execute(
-            f"SELECT m.article_id, m.signature FROM (SELECT article_id, count(*) AS bands"
-            f" FROM lsh_buckets WHERE bucket IN ({','.join('?' * len(keys))}) GROUP BY article_id"
+            f"SELECT m.article_id, m.signature FROM (SELECT article_id, count(*) AS bands FROM"
+            f" (SELECT article_id FROM lsh_buckets_merged WHERE bucket IN ({marks})"
+            f" UNION ALL SELECT article_id FROM lsh_buckets WHERE bucket IN ({marks})) GROUP BY article_id"
             f" ORDER BY bands DESC, article_id LIMIT 32) AS c JOIN minhashes AS m USING (article_id)",
-            keys).fetchall()
+            keys + keys).fetchall()
         if not rows:
             return None
         sigs = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<u4").reshape(len(rows), -1)
@@ -462,14 +486,17 @@ class Archive:
 
     def _keep_signature(self, article_id: int, sig, keys: list[int] | None = None) -> None:
         self.conn.execute("INSERT OR REPLACE INTO minhashes VALUES (?, ?)", (article_id, dedup.sig_to_blob(sig)))
-        self.conn.executemany("INSERT OR IGNORE INTO lsh_buckets VALUES (?, ?)",
-                              [(k, article_id) for k in keys or dedup.band_keys(sig)])
+        rows = [(k, article_id) for k in keys or dedup.band_keys(sig)]
+        self.conn.executemany("INSERT OR IGNORE INTO lsh_buckets VALUES (?, ?)", rows)
+        if self._recent_rows is not None:
+            self._recent_rows += len(rows)
 
     def _forget_signature(self, article_id: int) -> None:
         old = self.conn.execute("SELECT signature FROM minhashes WHERE article_id = ?", (article_id,)).fetchone()
         if old:
-            self.conn.executemany("DELETE FROM lsh_buckets WHERE bucket = ? AND article_id = ?",
-                                  [(k, article_id) for k in dedup.band_keys(dedup.sig_from_blob(old[0]))])
+            rows = [(k, article_id) for k in dedup.band_keys(dedup.sig_from_blob(old[0]))]
+            for table in ("lsh_buckets", "lsh_buckets_merged"):
+                self.conn.executemany(f"DELETE FROM {table} WHERE bucket = ? AND article_id = ?", rows)
             self.conn.execute("DELETE FROM minhashes WHERE article_id = ?", (article_id,))
 
     # -- reading ------------------------------------------------------------------------

@@ -217,7 +217,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
         assert again.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert {"articles", "pages", "url_aliases", "lsh_buckets", "articles_fts"} <= set(again.db.table_names())
     assert sqlite3.connect(path).execute("SELECT number, name, applied_at FROM _migrations").fetchall() == first
-    assert [n for n, *_ in first] == [1, 2, 3]
+    assert [n for n, *_ in first] == [1, 2, 3, 4]
 
 
 def test_failures_and_run_counters_are_recorded(archive):
