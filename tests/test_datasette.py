@@ -230,3 +230,13 @@ def test_plugin_is_registered_once_by_serve(server):
     base, _ = server
     ours = [p for p in get_json(base, "/-/plugins.json") if p["name"] == "archive.datasette.plugin"]
     assert len(ours) == 1 and "prepare_connection" in ours[0]["hooks"]
+
+
+def test_only_the_tables_people_read_are_listed(server):
+    base, _ = server
+    tables = get_json(base, "/archive.json")["tables"]
+    shown = {t["name"] for t in tables if not t["hidden"]}
+    assert {"articles", "pages", "failures", "article_versions", "crawl_runs", "sites"} <= shown
+    internal = {"lsh_buckets", "lsh_buckets_merged", "common_lines", "common_lines_merged", "minhashes"}
+    assert internal & {t["name"] for t in tables} == internal  # they exist…
+    assert not internal & shown                                 # …but only in the hidden list
