@@ -137,13 +137,10 @@ class Archive:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
-            self._index_new_rows()
-            self._merge_dedup_rows()
         except BaseException:
-            self._fts_from = self._recent_rows = None
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.conn.execute("COMMIT")
+        self._commit()
 
     @contextmanager
     def batch(self) -> Iterator["Archive"]:
@@ -161,14 +158,21 @@ class Archive:
             yield self
         finally:
             self._depth = 0
-            try:
-                self._index_new_rows()
-                self._merge_dedup_rows()
-            except BaseException:
-                self._fts_from = self._recent_rows = None
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")  # what was stored before an error is kept
+            self._commit()  # what was stored before an error is kept
+
+    def _commit(self) -> None:
+        """Index the transaction's new articles, fold its dedup rows in, and commit — or roll back."""
+        try:
+            self._index_new_rows()
+            self._merge_dedup_rows()
+        except BaseException:
+            self._rollback()
+            raise
+        self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self._fts_from = self._recent_rows = None
+        self.conn.execute("ROLLBACK")
 
     def _index_new_rows(self) -> None:
         """Put the articles inserted since `_fts_from` into the search indexes (one statement each)."""
