@@ -92,7 +92,10 @@ class Archive:
         self.path = Path(path)
         if self.path.is_dir():
             raise ArchiveError(f"{self.path} is a directory, not an archive file")
-        self.conn = connect(self.path)
+        try:
+            self.conn = connect(self.path)
+        except sqlite3.DatabaseError as e:  # a file that is not SQLite: say so in one line
+            raise ArchiveError(f"{self.path} is not a tintinh archive ({e})") from None
         if 2 in applied(self.conn) and not search_available():
             raise ArchiveError(f"{self.path} has a search index but archive.search cannot be imported")
         migrate(self.conn)

@@ -34,6 +34,16 @@ def test_missing_archive_is_one_line_error(tmp_path, command):
     assert not missing.exists()
 
 
+@pytest.mark.parametrize("command", [["stats"], ["export"], ["reprocess"]])
+def test_a_file_that_is_not_sqlite_is_one_line_error(tmp_path, command):
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database, just notes\n" * 200)
+    result = run(*command, "--db", str(bad))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {bad} is not a tintinh archive (")
+    assert result.output.count("\n") == 1
+
+
 def test_stats_prints_a_table_per_site(db):
     result = run("stats", "--db", db)
     assert result.exit_code == 0
