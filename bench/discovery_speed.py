@@ -27,16 +27,7 @@ from crawler.discovery import is_article_url, links_from_page, parse_sitemap  # 
 from crawler.sites import site_for_url  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "discovery"
-PAGES = {
-    "vnexpress-list": "https://vnexpress.net/kinh-doanh",
-    "tuoitre-list": "https://tuoitre.vn/kinh-doanh.htm",
-    "dantri-list": "https://dantri.com.vn/kinh-doanh.htm",
-    "vietnamnet-list": "https://vietnamnet.vn/kinh-doanh",
-    "baochinhphu-list": "https://baochinhphu.vn/chinh-sach-va-cuoc-song/chinh-sach-moi.htm",
-    "cafef-list": "https://cafef.vn/thi-truong-chung-khoan.chn",
-    "plo-874982": "https://plo.vn/doan-dai-bieu-tphcm-dang-hoa-tuong-niem-cac-anh-hung-liet-si-tai-binh-duong-ba-ria-vung-tau-cu-post874982.html",
-    "baolaocai-404649": "https://baolaocai.vn/song-dep-tu-nhung-dieu-gian-di-post404649.html",
-}
+PAGES = dict(line.split("\t") for line in (FIXTURES / "pages.tsv").read_text().splitlines())
 
 
 def main() -> None:

@@ -22,16 +22,8 @@ from crawler.discovery import (
 from crawler.sites import get_site, load_sites, site_for_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
-LISTINGS = {
-    "vnexpress-list": "https://vnexpress.net/kinh-doanh",
-    "tuoitre-list": "https://tuoitre.vn/kinh-doanh.htm",
-    "dantri-list": "https://dantri.com.vn/kinh-doanh.htm",
-    "vietnamnet-list": "https://vietnamnet.vn/kinh-doanh",
-    "baochinhphu-list": "https://baochinhphu.vn/chinh-sach-va-cuoc-song/chinh-sach-moi.htm",
-    "cafef-list": "https://cafef.vn/thi-truong-chung-khoan.chn",
-    "plo-874982": "https://plo.vn/doan-dai-bieu-tphcm-dang-hoa-tuong-niem-cac-anh-hung-liet-si-tai-binh-duong-ba-ria-vung-tau-cu-post874982.html",
-    "baolaocai-404649": "https://baolaocai.vn/song-dep-tu-nhung-dieu-gian-di-post404649.html",
-}
+# The saved pages (name → the URL they were saved from), shared with bench/discovery_speed.py.
+LISTINGS = dict(line.split("\t") for line in (FIXTURES / "pages.tsv").read_text().splitlines())
 
 
 def fixture(name: str) -> bytes:
