@@ -84,16 +84,15 @@ CREATE TABLE common_lines (
 """
 
 
-def _search_migration(conn: sqlite3.Connection) -> None:
-    from archive import search  # imported late: the search module builds on this schema
-    for statement in _statements(search.MIGRATION_SQL):
-        conn.execute(statement)
-
-
-def _deferred_trigger_migration(conn: sqlite3.Connection) -> None:
-    from archive import search
-    for statement in _statements(search.DEFERRED_TRIGGER_SQL):
-        conn.execute(statement)
+def _search_sql(name: str) -> Callable[[sqlite3.Connection], None]:
+    """A migration running the SQL script `archive.search.<name>` (imported late: the search
+    module builds on this schema, and waits until it can be imported)."""
+    def apply(conn: sqlite3.Connection) -> None:
+        from archive import search
+        for statement in _statements(getattr(search, name)):
+            conn.execute(statement)
+    apply.needs_search = True
+    return apply
 
 
 # The near-duplicate tables are probed and grown at random keys, so every commit used to dirty
@@ -115,11 +114,13 @@ CREATE TABLE common_lines (
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
-    (2, "full-text search (archive.search)", _search_migration),
+    (2, "full-text search (archive.search)", _search_sql("MIGRATION_SQL")),
     (3, "search: the archive indexes its own inserts once per transaction; automerge 8",
-     _deferred_trigger_migration),
+     _search_sql("DEFERRED_TRIGGER_SQL")),
     (4, "dedup: new LSH buckets and line counts in small tables, merged into big ones in batches",
      SPLIT_DEDUP_TABLES),
+    (5, "search: one index segment per transaction (hashsize 64 MB), automerge 16",
+     _search_sql("INDEX_TUNING_SQL")),
 ]
 
 
@@ -148,7 +149,7 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
     for number, name, apply in migrations or MIGRATIONS:
         if number in done:
             continue
-        if apply in (_search_migration, _deferred_trigger_migration) and not search_available():
+        if getattr(apply, "needs_search", False) and not search_available():
             break  # later numbers wait until the search module exists
         try:
             conn.execute("BEGIN")

@@ -37,6 +37,18 @@ MERGE_ROWS = 200_000
 COMPLETENESS_FIELDS = ("title", "sapo", "body", "authors", "published_at", "category",
                        "tags", "images")
 STATUSES = ("new", "updated", "unchanged", "duplicate")
+# Near-duplicate candidates read at most this many (the earliest) articles of one LSH bucket: a
+# bucket that a common text keeps filling would otherwise make each check slower as the archive
+# grows; a real copy shares several bands, so it is still found through the others.
+BUCKET_CANDIDATES = 50
+# The 32 articles sharing most of the BANDS keys (given twice: big and small table), with signatures.
+_CANDIDATES_SQL = (
+    "SELECT m.article_id, m.signature FROM (SELECT article_id, count(*) AS bands FROM ("
+    + " UNION ALL ".join(f"SELECT * FROM (SELECT article_id FROM {table} WHERE bucket = ?"
+                         f" ORDER BY article_id LIMIT {BUCKET_CANDIDATES})"
+                         for table in ("lsh_buckets_merged", "lsh_buckets") for _ in range(dedup.BANDS))
+    + ") GROUP BY article_id ORDER BY bands DESC, article_id LIMIT 32) AS c"
+    " JOIN minhashes AS m USING (article_id)")
 
 
 class ArchiveError(Exception):
@@ -473,14 +485,7 @@ class Archive:
     def _near_duplicate(self, sig, keys: list[int]) -> int | None:
         """The stored article most like `sig` (estimated Jaccard ≥ dedup.SIMILAR), if any;
         `keys` are its band keys. Ties go to the lowest id."""
-        # the 32 articles sharing most bands, with their signatures, in one query
-        marks = ",".join("?" * len(keys))
-        rows = self.conn.execute(
-            f"SELECT m.article_id, m.signature FROM (SELECT article_id, count(*) AS bands FROM"
-            f" (SELECT article_id FROM lsh_buckets_merged WHERE bucket IN ({marks})"
-            f" UNION ALL SELECT article_id FROM lsh_buckets WHERE bucket IN ({marks})) GROUP BY article_id"
-            f" ORDER BY bands DESC, article_id LIMIT 32) AS c JOIN minhashes AS m USING (article_id)",
-            keys + keys).fetchall()
+        rows = self.conn.execute(_CANDIDATES_SQL, keys + keys).fetchall()
         if not rows:
             return None
         sigs = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<u4").reshape(len(rows), -1)

@@ -26,8 +26,9 @@ def _old_tone_pairs() -> dict[str, str]:
 
 _OLD_TONE_PAIRS = _old_tone_pairs()
 # Only at the end of a syllable ("hoàn", "hoài" are the same in both styles) and never after
-# "q": "qu" is a consonant, so "quý" is the same in both styles. Works on NFC text directly.
-_OLD_TONE = re.compile("(?<![qQ])(?:[oO][%s]|[uU][%s])(?![^\\W\\d_])" % (
+# "q": "qu" is a consonant, so "quý" is the same in both styles (checked in `unify_tones`, as a
+# pattern that starts with a plain letter class lets `re` skip ahead fast). Works on NFC text.
+_OLD_TONE = re.compile("[oOuU](?:(?<=[oO])[%s]|(?<=[uU])[%s])(?![^\\W\\d_])" % (
     "".join(sorted({old[1] for old in _OLD_TONE_PAIRS if old[0] in "oO"})),
     "".join(sorted({old[1] for old in _OLD_TONE_PAIRS if old[0] in "uU"}))))
 
@@ -68,7 +69,12 @@ def clean_lines(text: str | None) -> str:
 
 def unify_tones(text: str | None) -> str:
     """NFC text with old tone placement moved to the new one: hoà → hòa, thuỷ → thủy."""
-    return _OLD_TONE.sub(lambda m: _OLD_TONE_PAIRS[m.group()], nfc(text))
+    text = nfc(text)
+
+    def new_place(m: re.Match) -> str:
+        start = m.start()
+        return m.group() if start and text[start - 1] in "qQ" else _OLD_TONE_PAIRS[m.group()]
+    return _OLD_TONE.sub(new_place, text)
 
 
 def fold_accents(text: str | None) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.migrations import MIGRATIONS
 from archive.store import Archive, ArchiveError, BadArticle, UnknownPage
 from pipelines.article import new_article
 
@@ -217,7 +218,13 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
         assert again.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert {"articles", "pages", "url_aliases", "lsh_buckets", "articles_fts"} <= set(again.db.table_names())
     assert sqlite3.connect(path).execute("SELECT number, name, applied_at FROM _migrations").fetchall() == first
-    assert [n for n, *_ in first] == [1, 2, 3, 4]
+    assert [n for n, *_ in first] == [n for n, *_ in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_search_indexes_take_a_whole_batch_in_memory_and_merge_sixteen_segments(archive):
+    for table in ("articles_fts", "articles_fts_exact"):
+        config = dict(archive.conn.execute(f"SELECT k, v FROM {table}_config"))
+        assert (config["hashsize"], config["automerge"]) == (64 * 1024 * 1024, 16)
 
 
 def test_failures_and_run_counters_are_recorded(archive):

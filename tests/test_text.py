@@ -15,10 +15,14 @@ def test_old_tone_placement_moves_to_the_first_vowel(old, new):
     assert unify_tones(new) == new
 
 
-@pytest.mark.parametrize("word", ["quý", "Quỳ", "hoàn", "hoài", "hoàng", "thuyền", "thuế", "hoặc",
+@pytest.mark.parametrize("word", ["quý", "Quỳ", "QUÝ", "hoàn", "hoài", "hoàng", "thuyền", "thuế", "hoặc",
                                   "hoạch", "khuya", "huỳnh", "ậ"])
 def test_words_spelled_the_same_in_both_styles_are_left_alone(word):
     assert unify_tones(word) == word
+
+
+def test_tone_placement_is_unified_word_by_word_in_running_text():
+    assert unify_tones("Quý khách ở Hoà Bình, QUỲ HOÀ và thuỷ; hoà.") == "Quý khách ở Hòa Bình, QUỲ HÒA và thủy; hòa."
 
 
 def test_decomposed_input_gives_the_same_keys_as_composed():
