@@ -92,12 +92,13 @@ def shingles(lines: list[str]) -> np.ndarray:
     words = _WORD.findall("\n".join(lines))
     if len(words) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
-    missing = set(words).difference(_syllable_ids)
-    if missing:
+    try:
+        ids = np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
+    except KeyError:  # a syllable not seen yet in this process
         if len(_syllable_ids) > 500_000:  # Vietnamese has ~7,000 syllables; names and numbers grow it
             _syllable_ids.clear()
         _syllable_ids.update((w, _syllable_hash(w)) for w in set(words).difference(_syllable_ids))
-    ids = np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
+        ids = np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
     n = len(ids) - SHINGLE + 1
     acc = np.zeros(n, dtype=np.uint64)
     for j in range(SHINGLE):
@@ -110,8 +111,10 @@ def signature(hashes: np.ndarray) -> np.ndarray | None:
     if len(hashes) < MIN_SHINGLES:
         return None
     with np.errstate(over="ignore"):
-        mixed = (hashes[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
-    return mixed.min(axis=0).astype(np.uint32)
+        mixed = np.multiply.outer(hashes, _A)
+        mixed += _B
+    # the top 32 bits of each permutation's minimum (a shift keeps order, so min first is the same)
+    return (mixed.min(axis=0) >> np.uint64(32)).astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

@@ -287,3 +287,13 @@ def test_old_domain_from_the_registry_is_the_same_article(tmp_path):
         archive.store_article(art)
         moved = dict(art, url=art["url"].replace("baolaocai.vn", "www.baoyenbai.com.vn"))
         assert archive.store_article(moved) == "unchanged"
+
+
+@pytest.mark.parametrize("body", [
+    "Đoạn một.\nĐoạn hai.", "a  b", " a", "a ", "a \nb", "a\n b", "a\n\nb", "a\n", "\na", "a\u00a0b",
+    "a\u200bb", "a\tb", "a\rb", "a\u2028b", "hoa\u0300 bi\u0300nh", "x\u3000y",
+])
+def test_stored_body_is_clean_lines_of_what_came_in(archive, body):
+    from pipelines.text import clean_lines
+    archive.store_article(new_article(url="https://plo.vn/a-1.html", site="plo", title="Tiêu đề", body=body))
+    assert archive.conn.execute("SELECT body FROM articles").fetchone()[0] == clean_lines(body)

@@ -32,12 +32,6 @@ def test_whitespace_and_case_do_not_change_the_hash():
     assert dedup.content_hash("Hòa Bình") != dedup.content_hash("Hóa Bình")
 
 
-def test_key_lines_join_to_content_key():
-    from pipelines.text import content_key
-    text = gold("tuoitre-20260307075519174")["body"]
-    assert " ".join(dedup.key_lines(text)) == content_key(text)
-
-
 def test_lead_prefix_and_photo_credit_do_not_count_as_story():
     lines = dedup.story_lines("(cto) - phó bí thư thành ủy làm trưởng đoàn đến dâng hoa tưởng niệm",
                               ["đoàn đại biểu dâng hoa tại nghĩa trang liệt sĩ tỉnh. ảnh: thuận văn", "lê ánh"])
