@@ -88,7 +88,7 @@ INSERT INTO articles_fts_exact(articles_fts_exact) VALUES ('rebuild');
 # statement savepoint, and an INSERT that fires a trigger opens one: indexing by trigger wrote a
 # segment (and merge work) per article even inside one big transaction. The insert trigger now
 # stands aside while the writing connection says vi_fts_deferred() (archive.store, around its
-# own INSERT), and that writer indexes its new rows itself with `INDEX_NEW_ROWS_SQL` before the
+# own INSERT), and that writer indexes its new rows itself with `INDEX_PENDING_SQL` before the
 # transaction ends. Every other writer (vi_fts_deferred() is 0 by default) is indexed as before.
 DEFERRED_TRIGGER_SQL = """
 DROP TRIGGER articles_fts_ai;
@@ -114,14 +114,26 @@ INSERT INTO articles_fts_exact(articles_fts_exact, rank) VALUES ('hashsize', 671
 INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 16);
 INSERT INTO articles_fts_exact(articles_fts_exact, rank) VALUES ('automerge', 16);
 """
-# The rows id >= ? that the insert trigger skipped, into each index (the trigger's own values).
-INDEX_NEW_ROWS_SQL = (
+# The writer's rows that the insert trigger skipped wait in a temporary table with their folded
+# and tone-unified text, computed by `index_texts` where the article was prepared (possibly in
+# another process), and go into both indexes in one statement each before the transaction ends.
+PENDING_TABLE_SQL = (
+    "CREATE TEMP TABLE IF NOT EXISTS fts_pending (id INTEGER PRIMARY KEY, title_fold TEXT,"
+    " sapo_fold TEXT, body_fold TEXT, title_tone TEXT, sapo_tone TEXT, body_tone TEXT)")
+PENDING_ROW_SQL = "INSERT INTO temp.fts_pending VALUES (?, ?, ?, ?, ?, ?, ?)"
+INDEX_PENDING_SQL = (
     "INSERT INTO articles_fts(rowid, title, sapo, body, title_fold, sapo_fold, body_fold)"
-    " SELECT id, title, sapo, body, vi_fold(title), vi_fold(sapo), vi_fold(body)"
-    " FROM articles WHERE id >= ? ORDER BY id",
+    " SELECT id, a.title, a.sapo, a.body, p.title_fold, p.sapo_fold, p.body_fold"
+    " FROM temp.fts_pending AS p JOIN articles AS a USING (id) ORDER BY id",
     "INSERT INTO articles_fts_exact(rowid, title, sapo, body)"
-    " SELECT id, vi_tone(title), vi_tone(sapo), vi_tone(body) FROM articles WHERE id >= ? ORDER BY id",
+    " SELECT id, title_tone, sapo_tone, body_tone FROM temp.fts_pending ORDER BY id",
+    "DELETE FROM temp.fts_pending",
 )
+
+
+def index_texts(title: str | None, sapo: str | None, body: str | None) -> tuple:
+    """What the triggers would index for these stored values, in PENDING_ROW_SQL's order."""
+    return (vi_fold(title), vi_fold(sapo), vi_fold(body), vi_tone(title), vi_tone(sapo), vi_tone(body))
 
 
 class SearchError(Exception):

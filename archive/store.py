@@ -8,6 +8,8 @@ indexed lookups at any archive size and survives restarts.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
 import unicodedata
 import json
@@ -15,6 +17,7 @@ import sqlite3
 import zlib
 from collections import Counter, defaultdict
 from contextlib import contextmanager
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -22,8 +25,8 @@ from typing import Iterable, Iterator
 import numpy as np
 import sqlite_utils
 
-from archive import dedup
-from archive.migrations import applied, migrate, search_available
+from archive import dedup, search
+from archive.migrations import applied, migrate
 from archive.urls import BadURL, article_canonical, canonical_url
 from pipelines.text import clean_lines, content_key, fold_spaces, nfc
 
@@ -91,9 +94,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     # Checkpoint (and fsync) every ~40 MB of WAL rather than every 4 MB: a crawl commits per article.
     conn.execute("PRAGMA wal_autocheckpoint = 10000")
     conn.execute("PRAGMA temp_store = MEMORY")
-    if search_available():
-        from archive import search
-        search.register_functions(conn)
+    search.register_functions(conn)
     return conn
 
 
@@ -108,23 +109,24 @@ class Archive:
             self.conn = connect(self.path)
         except sqlite3.DatabaseError as e:  # a file that is not SQLite: say so in one line
             raise ArchiveError(f"{self.path} is not a tintinh archive ({e})") from None
-        if 2 in applied(self.conn) and not search_available():
-            raise ArchiveError(f"{self.path} has a search index but archive.search cannot be imported")
         migrate(self.conn)
         # Search indexing of our own inserts waits until the transaction ends (archive.search,
         # migration 3): one FTS segment per transaction instead of one per article.
         self._fts = 3 in applied(self.conn)
         self._deferring = 0  # vi_fts_deferred(): 1 only while our INSERT runs
-        self._fts_from: int | None = None  # lowest article id inserted but not yet indexed
+        self._fts_pending = False  # rows inserted but not yet indexed (in temp.fts_pending)
         if self._fts:
             self.conn.create_function("vi_fts_deferred", 0, lambda: self._deferring)
+            self.conn.execute(search.PENDING_TABLE_SQL)
         self.db = sqlite_utils.Database(self.conn)
         self.aliases = _default_aliases() if aliases is None else aliases
         self._depth = 0
         self._recent_rows: int | None = None  # rows in lsh_buckets (counted lazily)
         self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+        self._pool, self._pool_size = None, 0  # worker processes of store_many
 
     def close(self) -> None:
+        self._close_workers()
         self.conn.close()
 
     def __enter__(self) -> "Archive":
@@ -138,14 +140,14 @@ class Archive:
     def _transaction(self) -> Iterator[None]:
         """One atomic unit: its own transaction, or a savepoint inside `batch()`."""
         if self._depth:
-            unindexed = self._fts_from
             self.conn.execute("SAVEPOINT unit")
             try:
                 yield
             except BaseException:
                 self.conn.execute("ROLLBACK TO unit")
                 self.conn.execute("RELEASE unit")
-                self._fts_from, self._recent_rows = unindexed, None
+                # rows the unit indexed are back in temp.fts_pending
+                self._fts_pending, self._recent_rows = self._fts, None
                 raise
             self.conn.execute("RELEASE unit")
             return
@@ -186,16 +188,15 @@ class Archive:
         self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
-        self._fts_from = self._recent_rows = None
+        self._fts_pending, self._recent_rows = False, None
         self.conn.execute("ROLLBACK")
 
     def _index_new_rows(self) -> None:
-        """Put the articles inserted since `_fts_from` into the search indexes (one statement each)."""
-        if self._fts_from is not None:
-            from archive import search
-            for sql in search.INDEX_NEW_ROWS_SQL:
-                self.conn.execute(sql, (self._fts_from,))
-            self._fts_from = None
+        """Put the articles inserted since the last call into the search indexes (one statement each)."""
+        if self._fts_pending:
+            for sql in search.INDEX_PENDING_SQL:
+                self.conn.execute(sql)
+            self._fts_pending = False
 
     def _merge_dedup_rows(self) -> None:
         """Move the small dedup tables into the big `_merged` ones once they hold MERGE_ROWS bucket
@@ -354,8 +355,11 @@ class Archive:
           (story_id, duplicate_of = the earliest copy) → "duplicate";
         - otherwise a new row, its own story → "new".
         """
-        row = _article_row(article, self.aliases)
-        row["page_id"] = page_id
+        return self.store_prepared(prepare_article(article, self.aliases), page_id=page_id, run_id=run_id)
+
+    def store_prepared(self, row: dict, *, page_id: int | None = None, run_id: int | None = None) -> str:
+        """`store_article` for the output of `prepare_article` (which may come from another process)."""
+        row = dict(row, page_id=page_id)
         with self._transaction():
             existing = self._find(row["_variants"])
             if existing is not None:
@@ -366,9 +370,51 @@ class Archive:
             counts = self._runs[run_id][row["site"] or ""]
             counts[status] += 1
             if status in ("new", "updated"):
-                for field in COMPLETENESS_FIELDS:
-                    counts[f"has_{field}"] += bool(article.get(field))
+                for field in row["_present"]:
+                    counts[f"has_{field}"] += 1
         return status
+
+    def store_many(self, articles: Iterable[dict], *, processes: int | None = None,
+                   per_transaction: int = 1000) -> Iterator[str]:
+        """Store articles in order, `per_transaction` to a transaction, and yield each status.
+
+        The pure work (normalising, hashing, shingling: `prepare_article`) runs in `processes`
+        worker processes (default: one per CPU but the one this writer uses; 0: in this process)
+        while this process does the database work. The workers stay up for the next call until
+        `close()`. A bad article raises BadArticle; the ones before it are stored.
+        """
+        prepare = partial(_prepare_or_error, aliases=self.aliases)
+        pool = self._workers(processes)
+        rows = pool.imap(prepare, articles, chunksize=16) if pool else map(prepare, articles)
+        while True:
+            with self.batch():
+                n = 0
+                for row in rows:
+                    if isinstance(row, ArchiveError):
+                        raise row
+                    yield self.store_prepared(row)
+                    n += 1
+                    if n == per_transaction:
+                        break
+            if n < per_transaction:
+                return
+
+    def _workers(self, processes: int | None):
+        if processes is None:
+            processes = max(1, (os.cpu_count() or 1) - 1)
+        if processes < 0:
+            raise ArchiveError("processes must be 0 or more")
+        if self._pool is not None and self._pool_size != processes:
+            self._close_workers()
+        if processes and self._pool is None:
+            self._pool, self._pool_size = multiprocessing.Pool(processes), processes
+        return self._pool
+
+    def _close_workers(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
 
     def _find(self, variants: list[str]) -> int | None:
         marks = ",".join("?" * len(variants))
@@ -437,8 +483,9 @@ class Archive:
                               values)
         finally:
             self._deferring = 0
-        if self._fts and self._fts_from is None:
-            self._fts_from = article_id
+        if self._fts:
+            self.conn.execute(search.PENDING_ROW_SQL, (article_id, *row["_fts"]))
+            self._fts_pending = True
         if story is not None and row["published_at"] and earliest_published and row["published_at"] < earliest_published:
             # the newcomer was published first: it becomes the copy the others duplicate
             self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE story_id = ?"
@@ -463,9 +510,9 @@ class Archive:
 
     # -- near duplicates ------------------------------------------------------------------
     def _signature(self, row: dict, count_lines: bool):
-        """MinHash of the story lines, leaving out lines that are boilerplate on this site."""
-        lines = dedup.story_lines(row["_sapo_key"], row["_body_keys"])
-        keys = [dedup.line_key(line) for line in lines]
+        """MinHash of the story lines, leaving out lines that are boilerplate on this site
+        (`row["_signature"]`, prepared over all of them, when none is)."""
+        lines, keys = row["_lines"], row["_line_keys"]
         site = row["site"] or ""
         if keys:
             marks = ",".join("?" * len(keys))
@@ -479,8 +526,9 @@ class Archive:
                     "INSERT INTO common_lines VALUES (?, ?, 1)"
                     " ON CONFLICT(site, line) DO UPDATE SET articles = articles + 1",
                     [(site, k) for k in set(keys)])
-            lines = [line for line, k in zip(lines, keys) if k not in common]
-        return dedup.signature(dedup.shingles(lines))
+            if common:
+                return dedup.signature(dedup.shingles([line for line, k in zip(lines, keys) if k not in common]))
+        return row["_signature"]
 
     def _near_duplicate(self, sig, keys: list[int]) -> int | None:
         """The stored article most like `sig` (estimated Jaccard ≥ dedup.SIMILAR), if any;
@@ -543,8 +591,18 @@ def _clean_body(body: str | None) -> str:
     return clean_lines(body)
 
 
-def _article_row(article: dict, aliases: dict[str, str]) -> dict:
-    """The `articles` row for an article dict (NFC text, JSON lists) plus private `_` keys."""
+def _prepare_or_error(article: dict, aliases: dict[str, str]) -> dict | ArchiveError:
+    """`prepare_article` for a worker: a bad article comes back as its error, in its place."""
+    try:
+        return prepare_article(article, aliases)
+    except ArchiveError as e:
+        return e
+
+
+def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
+    """The `articles` row for an article dict (NFC text, JSON lists) plus private `_` keys: URL
+    variants, content keys, story lines with their keys and MinHash signature. Pure, so it can
+    run in another process (`Archive.store_many`)."""
     url = (article.get("url") or "").strip()
     if not url:
         raise BadArticle("article has no url")
@@ -566,6 +624,7 @@ def _article_row(article: dict, aliases: dict[str, str]) -> dict:
               for i in article.get("images") or [] if isinstance(i, dict)]
     related = [(nfc(r.get("url")) or None, fold_spaces(r.get("title")) or None)
                for r in article.get("related") or [] if isinstance(r, dict)]
+    lines = dedup.story_lines(sapo_key, body_keys)
     return {
         "canonical_url": canonical, "url": url, "site": article.get("site"),
         "province": article.get("province"), "title": title, "sapo": sapo, "body": body,
@@ -577,5 +636,9 @@ def _article_row(article: dict, aliases: dict[str, str]) -> dict:
         "language": article.get("language"), "extractor": article.get("extractor"),
         "content_hash": hashlib.sha1(key.encode("utf-8")).hexdigest() if key else None,
         "first_seen": seen, "last_seen": seen, "fetched_at": seen,
-        "_variants": variants, "_key": key, "_sapo_key": sapo_key, "_body_keys": body_keys, "_images": images, "_related": related,
+        "_variants": variants, "_key": key, "_images": images, "_related": related,
+        "_lines": lines, "_line_keys": [dedup.line_key(line) for line in lines],
+        "_signature": dedup.signature(dedup.shingles(lines)),
+        "_present": [f for f in COMPLETENESS_FIELDS if article.get(f)],
+        "_fts": search.index_texts(title, sapo, body),
     }

@@ -12,8 +12,9 @@ byline line, other photo credits, one paragraph dropped and one edited. A few mo
 re-submissions of an earlier article under a URL variant (www./m./AMP/tracking parameters),
 which must come back "unchanged".
 
-Reported: articles/s through Archive.store_article (in batches of --batch, and one call per
-transaction as the crawl does), the same rows through a plain sqlite-utils insert_all (into
+Reported: articles/s through the store: the first --single articles one `store_article` call per
+transaction as the crawl does, the rest through `store_many` (a transaction per --batch, the pure
+preparation in --processes worker processes), the same rows through a plain sqlite-utils insert_all (into
 the same migrated schema, and into a bare table), peak memory (getrusage), database size,
 and precision/recall of the near-duplicate links.
 """
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from archive import search  # noqa: E402
-from archive.store import Archive, _article_row  # noqa: E402
+from archive.store import Archive, prepare_article  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 FIXTURES = ROOT / "tests" / "fixtures" / "archive"
@@ -155,6 +156,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200_000)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--single", type=int, default=5000, help="articles stored one transaction each")
+    ap.add_argument("--processes", type=int, default=None,
+                    help="store_many worker processes (default: CPUs - 1; 0: prepare in the writer)")
     ap.add_argument("--dups", type=float, default=0.20)
     ap.add_argument("--variants", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=1)
@@ -179,9 +182,8 @@ def main() -> None:
         t0 = time.perf_counter()
         if single:  # the crawl path: one transaction per article
             results = [archive.store_article(a) for a in chunk]
-        else:
-            with archive.batch():
-                results = [archive.store_article(a) for a in chunk]
+        else:  # the bulk path: a transaction per batch, preparation in worker processes
+            results = list(archive.store_many(chunk, processes=args.processes, per_transaction=args.batch))
         elapsed = time.perf_counter() - t0
         if single:
             single_seconds += elapsed
@@ -211,6 +213,7 @@ def main() -> None:
             fp += 1
     archive.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
     size_mb = sum(p.stat().st_size for p in (db_path, Path(f"{db_path}-wal")) if p.exists()) / 1e6
 
     # baselines: the same rows with a plain sqlite-utils insert_all, no dedup
@@ -218,7 +221,7 @@ def main() -> None:
         for start in range(0, args.n, args.batch):
             out = []
             for a in articles(synth, steps, start, min(args.n, start + args.batch)):
-                row = {k: v for k, v in _article_row(a, {}).items() if not k.startswith("_")}
+                row = {k: v for k, v in prepare_article(a, {}).items() if not k.startswith("_")}
                 out.append(row)
             yield out
     baselines = {}
@@ -244,12 +247,13 @@ def main() -> None:
 
     rate = args.n / store_seconds
     print(f"\nstatuses: {json.dumps(statuses)}")
-    print(f"store_article with dedup: {rate:,.0f} articles/s overall "
+    print(f"store with dedup: {rate:,.0f} articles/s overall "
           f"({single_n / single_seconds if single_seconds else 0:,.0f}/s one transaction each for the first "
-          f"{single_n}, {(args.n - single_n) / (store_seconds - single_seconds) if args.n > single_n else 0:,.0f}/s in batches of {args.batch})")
+          f"{single_n}, {(args.n - single_n) / (store_seconds - single_seconds) if args.n > single_n else 0:,.0f}/s through store_many"
+          f" in batches of {args.batch}, processes={args.processes if args.processes is not None else 'default'})")
     for label, base_rate in baselines.items():
         print(f"plain sqlite-utils insert_all, {label}: {base_rate:,.0f} rows/s → archive is {base_rate / rate:.2f}× slower")
-    print(f"peak memory (ru_maxrss): {peak_mb:,.0f} MB")
+    print(f"peak memory (ru_maxrss): {peak_mb:,.0f} MB writer, {worker_mb:,.0f} MB largest worker")
     print(f"database size: {size_mb:,.0f} MB")
     print(f"load average at the end (other processes share the CPUs): {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"near-duplicates: {tp} found, {fn} missed, {fp} false → "

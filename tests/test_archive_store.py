@@ -297,3 +297,44 @@ def test_stored_body_is_clean_lines_of_what_came_in(archive, body):
     from pipelines.text import clean_lines
     archive.store_article(new_article(url="https://plo.vn/a-1.html", site="plo", title="Tiêu đề", body=body))
     assert archive.conn.execute("SELECT body FROM articles").fetchone()[0] == clean_lines(body)
+
+
+def mixed_articles() -> list[dict]:
+    """Real articles with a URL variant, a reprint on another site and an edited re-crawl among them."""
+    names = ["plo-874982", "vnexpress-4954454", "baolaocai-404649", "tuoitre-20260307075519174", "dantri-20260307080054340"]
+    arts = [gold_article(n) for n in names]
+    plo = arts[0]
+    reprint = dict(plo, url="https://baocantho.com.vn/doan-dai-bieu-a191234.html", site="baocantho",
+                   sapo=plo["sapo"].replace("(PLO)-", "(CTO) -"), authors=["Thanh Tâm"])
+    edited = dict(arts[1], body=arts[1]["body"] + "\nCập nhật lúc 15h.")
+    return arts + [dict(plo, url=plo["url"] + "?utm_source=zalo"), reprint, edited]
+
+
+def rows_of(archive) -> list[tuple]:
+    return archive.conn.execute("SELECT id, canonical_url, body, content_hash, story_id, duplicate_of,"
+                                " (SELECT signature FROM minhashes WHERE article_id = id) FROM articles ORDER BY id").fetchall()
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_store_many_stores_exactly_what_store_article_does(tmp_path, processes):
+    with Archive(tmp_path / "one.db", aliases={}) as one, Archive(tmp_path / "many.db", aliases={}) as many:
+        statuses = [one.store_article(a) for a in mixed_articles()]
+        assert list(many.store_many(mixed_articles(), processes=processes, per_transaction=3)) == statuses
+        assert statuses == ["new"] * 5 + ["unchanged", "duplicate", "updated"]
+        assert rows_of(many) == rows_of(one)
+        assert count(many, "article_versions") == 1
+        assert many.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", ['"cap nhat luc 15h"']).fetchall() \
+            == [(2,)]
+
+
+def test_store_many_keeps_the_articles_before_a_bad_one(tmp_path):
+    path = tmp_path / "a.db"
+    arts = mixed_articles()[:3] + [new_article(url="https://plo.vn/empty.html")] + mixed_articles()[3:5]
+    with Archive(path, aliases={}) as archive:
+        stored = []
+        with pytest.raises(BadArticle, match="neither title nor body"):
+            for status in archive.store_many(arts, processes=1, per_transaction=2):
+                stored.append(status)
+        assert stored == ["new"] * 3
+    with Archive(path, aliases={}) as archive:
+        assert count(archive, "articles") == 3
