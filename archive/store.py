@@ -448,7 +448,13 @@ class Archive:
         self._forget_signature(article_id)
         sig = self._signature(row, count_lines=False)
         if sig is not None:
-            self._keep_signature(article_id, sig)
+            keys = dedup.band_keys(sig)
+            alone = self.conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", (article_id,)).fetchone()[0] == 1
+            if alone:  # an article alone in its story may now be a copy of another (a story's members stay)
+                other = self._near_duplicate(sig, keys)
+                if other is not None:
+                    self._join_story(article_id, other, row["published_at"])
+            self._keep_signature(article_id, sig, keys)
         return "updated"
 
     def _insert(self, row: dict) -> str:
@@ -467,16 +473,10 @@ class Archive:
         keys = dedup.band_keys(sig) if sig is not None else None
         if story is None and sig is not None:
             story = self._near_duplicate(sig, keys)
-        if story is not None:
-            story, earliest, earliest_published = self.conn.execute(
-                "SELECT a.story_id, e.id, e.published_at FROM articles a JOIN articles e"
-                " ON e.story_id = a.story_id AND e.duplicate_of IS NULL WHERE a.id = ?",
-                (story,)).fetchone()
         # the writer holds the write lock, so the next id is ours; a new story is its own story_id
         article_id = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
         values = {k: v for k, v in row.items() if not k.startswith("_")}
-        values.update(id=article_id, story_id=story or article_id,
-                      duplicate_of=earliest if story is not None else None)
+        values.update(id=article_id, story_id=article_id, duplicate_of=None)
         self._deferring = int(self._fts)
         try:
             self.conn.execute(f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
@@ -486,16 +486,28 @@ class Archive:
         if self._fts:
             self.conn.execute(search.PENDING_ROW_SQL, (article_id, *row["_fts"]))
             self._fts_pending = True
-        if story is not None and row["published_at"] and earliest_published and row["published_at"] < earliest_published:
-            # the newcomer was published first: it becomes the copy the others duplicate
-            self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE story_id = ?"
-                              " OR id = ?", (story, article_id, story, article_id))
-            self.conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (article_id,))
+        if story is not None:
+            self._join_story(article_id, story, row["published_at"])
         self._alias(row["_variants"], article_id)
         self._replace_children(article_id, row, fresh=True)
         if sig is not None:
             self._keep_signature(article_id, sig, keys)
         return "new" if story is None else "duplicate"
+
+    def _join_story(self, article_id: int, other: int, published_at: str | None) -> None:
+        """Put an article (its own story until now) into `other`'s story: a duplicate of the
+        story's earliest copy, or that earliest copy itself when it was published before it."""
+        story, earliest, earliest_published = self.conn.execute(
+            "SELECT a.story_id, e.id, e.published_at FROM articles a JOIN articles e"
+            " ON e.story_id = a.story_id AND e.duplicate_of IS NULL WHERE a.id = ?", (other,)).fetchone()
+        if published_at and earliest_published and published_at < earliest_published:
+            self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE story_id = ?",
+                              (story, article_id, story))
+            self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = NULL WHERE id = ?",
+                              (story, article_id))
+        else:
+            self.conn.execute("UPDATE articles SET story_id = ?, duplicate_of = ? WHERE id = ?",
+                              (story, earliest, article_id))
 
     def _replace_children(self, article_id: int, row: dict, fresh: bool = False) -> None:
         if not fresh:

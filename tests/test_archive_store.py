@@ -127,6 +127,30 @@ def test_updated_article_is_still_found_as_its_story(archive):
     assert count(archive, "lsh_buckets", "article_id = 1") == 20
 
 
+def test_article_updated_into_a_copy_of_another_story_joins_it(archive):
+    wire = gold_article("baochinhphu-102260228093004191", published_at="2026-02-28T09:00:00+07:00")
+    placeholder = gold_article("plo-874982", url="https://baolaocai.vn/chinh-sach-moi-404700.html", site="baolaocai",
+                               published_at="2026-02-28T10:00:00+07:00")
+    assert [archive.store_article(a) for a in (wire, placeholder)] == ["new", "new"]
+    reprint = dict(placeholder, title=wire["title"], sapo="(BLC) - " + wire["sapo"], body=wire["body"])
+    assert archive.store_article(reprint) == "updated"
+    assert archive.conn.execute("SELECT id, story_id, duplicate_of FROM articles ORDER BY id").fetchall() == [
+        (1, 1, None), (2, 1, 1)]
+
+
+def test_story_members_stay_when_their_first_copy_is_rewritten(archive):
+    art = gold_article("plo-874982")
+    reprint = dict(art, url="https://baocantho.com.vn/doan-dai-bieu-a191234.html", site="baocantho",
+                   sapo=art["sapo"].replace("(PLO)-", "(CTO) -"))
+    archive.store_article(art)
+    archive.store_article(reprint)
+    other = gold_article("vnexpress-4954454")
+    archive.store_article(other)
+    assert archive.store_article(dict(art, title=other["title"], sapo=other["sapo"], body=other["body"])) == "updated"
+    assert archive.conn.execute("SELECT id, story_id, duplicate_of FROM articles ORDER BY id").fetchall() == [
+        (1, 1, None), (2, 1, 1), (3, 3, None)]
+
+
 def test_unchanged_recrawl_moves_only_last_seen(archive):
     art = gold_article("dantri-20260307080054340")
     archive.store_article(art)
