@@ -111,6 +111,19 @@ CREATE TABLE common_lines (
 ) WITHOUT ROWID;
 """
 
+# One row per URL and reason, however many runs it failed in: `fetched_at` is the latest failure
+# (its run_id and detail with it), `first_failed` the first, `times` how many. Older archives keep
+# their latest row of each URL and reason, with the first time and count from the ones dropped.
+FAILURES_ONCE_PER_URL = """
+ALTER TABLE failures ADD COLUMN first_failed TEXT;
+ALTER TABLE failures ADD COLUMN times INTEGER NOT NULL DEFAULT 1;
+UPDATE failures SET first_failed = g.first, times = g.n
+    FROM (SELECT max(id) AS keep, min(fetched_at) AS first, count(*) AS n FROM failures GROUP BY url, reason) AS g
+    WHERE failures.id = g.keep;
+DELETE FROM failures WHERE first_failed IS NULL;
+CREATE UNIQUE INDEX failures_url_reason ON failures(url, reason);
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
@@ -121,6 +134,7 @@ MIGRATIONS: list[Migration] = [
      SPLIT_DEDUP_TABLES),
     (5, "search: one index segment per transaction (hashsize 64 MB), automerge 16",
      _search_sql("INDEX_TUNING_SQL")),
+    (6, "failures: one row per URL and reason, with first and latest time and a count", FAILURES_ONCE_PER_URL),
 ]
 
 

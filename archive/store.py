@@ -318,15 +318,21 @@ class Archive:
 
     def record_failure(self, *, url: str, reason: str, site: str, run_id: int | None = None,
                        detail: str = "", fetched_at: str | None = None) -> int:
+        """Record that a page failed and why: one row per URL and reason, whose time, run and
+        detail are the latest failure's, with `first_failed` and a count of `times`."""
         if not reason:
             raise ArchiveError("a failure needs a reason")
+        fetched_at = fetched_at or now_iso()
         with self._transaction():
-            cur = self.conn.execute(
-                "INSERT INTO failures (url, site, reason, detail, fetched_at, run_id) VALUES (?,?,?,?,?,?)",
-                (url, site, reason, detail or "", fetched_at or now_iso(), run_id))
+            (failure_id,) = self.conn.execute(
+                "INSERT INTO failures (url, site, reason, detail, fetched_at, run_id, first_failed)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(url, reason) DO UPDATE SET site = excluded.site,"
+                " detail = excluded.detail, fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
+                " first_failed = min(first_failed, excluded.first_failed), times = times + 1 RETURNING id",
+                (url, site, reason, detail or "", fetched_at, run_id, fetched_at)).fetchone()
         if run_id is not None:
             self._runs[run_id][site]["failed"] += 1
-        return cur.lastrowid
+        return failure_id
 
     # -- articles -----------------------------------------------------------------------
     def is_archived(self, url: str) -> bool:

@@ -270,6 +270,34 @@ def test_failures_and_run_counters_are_recorded(archive):
     assert (stats["plo"]["articles"], stats["plo"]["pages"], stats["vnexpress"]["failures"]) == (1, 1, 1)
 
 
+def test_a_page_failing_again_updates_its_failure_row(archive):
+    first = archive.record_failure(url="https://plo.vn/x.html", reason="http_404", site="plo", run_id=None,
+                                   detail="404 Not Found", fetched_at="2026-03-01T00:00:00+00:00")
+    again = archive.record_failure(url="https://plo.vn/x.html", reason="http_404", site="plo",
+                                   detail="404 again", fetched_at="2026-03-02T00:00:00+00:00")
+    archive.record_failure(url="https://plo.vn/x.html", reason="timeout", site="plo",
+                           fetched_at="2026-03-03T00:00:00+00:00")
+    assert first == again
+    assert archive.conn.execute("SELECT reason, detail, first_failed, fetched_at, times FROM failures ORDER BY id").fetchall() == [
+        ("http_404", "404 again", "2026-03-01T00:00:00+00:00", "2026-03-02T00:00:00+00:00", 2),
+        ("timeout", "", "2026-03-03T00:00:00+00:00", "2026-03-03T00:00:00+00:00", 1)]
+
+
+def test_older_archives_keep_one_failure_row_per_url_and_reason(tmp_path):
+    from archive import migrations
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    migrations.migrate(conn, migrations.MIGRATIONS[:1])
+    conn.executemany("INSERT INTO failures (url, site, reason, detail, fetched_at, run_id) VALUES (?,?,?,?,?,?)", [
+        ("https://plo.vn/x", "plo", "http_404", "a", "2026-03-01", 1), ("https://plo.vn/x", "plo", "http_404", "b", "2026-03-02", 2),
+        ("https://plo.vn/y", "plo", "timeout", "c", "2026-03-02", 2), ("https://plo.vn/x", "plo", "http_404", "d", "2026-03-03", 3)])
+    conn.commit()
+    conn.close()
+    with Archive(path, aliases={}) as archive:
+        assert archive.conn.execute("SELECT url, detail, first_failed, fetched_at, run_id, times FROM failures ORDER BY url").fetchall() == [
+            ("https://plo.vn/x", "d", "2026-03-01", "2026-03-03", 3, 3), ("https://plo.vn/y", "c", "2026-03-02", "2026-03-02", 2, 1)]
+
+
 def test_bad_articles_are_refused_with_a_clear_error(archive):
     with pytest.raises(BadArticle, match="no url"):
         archive.store_article(new_article(title="x", body="y"))
