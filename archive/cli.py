@@ -11,6 +11,7 @@ Commands (owner module in brackets):
   stats      [archive.store]      counts per site
   export     [archive.export]     JSONL / CSV for corpus builders
   reprocess  [archive.reprocess]  rebuild articles from stored raw pages with today's rules
+  import     [archive.load]       JSON Lines of articles into the archive, deduplicated
 """
 from __future__ import annotations
 
@@ -314,3 +315,29 @@ def reprocess_command(db, site, since, processes):
     except ArchiveError as e:
         raise click.ClickException(str(e)) from None
     click.echo(str(result))
+
+
+@cli.command("import", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive to load into (created if missing).")
+@click.option("--processes", type=click.IntRange(min=0),
+              help="Processes preparing articles beside the writer (default: one per CPU but one; 0: none).")
+def import_command(files, db, processes):
+    """Load JSON Lines of articles (from export, extract --manifest, clean-text --jsonl), deduplicated."""
+    from archive.load import load
+    from archive.store import Archive, ArchiveError
+    try:
+        with Archive(db) as archive:
+            for name in files:
+                with click.open_file(name, encoding="utf-8") as lines:
+                    result = load(archive, lines, processes=processes)
+                for problem in result.problems:
+                    click.echo(f"{name}: {problem}", err=True)
+                if result.bad > len(result.problems):
+                    click.echo(f"{name}: … and {result.bad - len(result.problems)} more bad lines", err=True)
+                click.echo(f"{name}: {result}")
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{name} is not UTF-8 text (JSON Lines are UTF-8)") from None

@@ -381,13 +381,13 @@ class Archive:
         return status
 
     def store_many(self, articles: Iterable[dict], *, processes: int | None = None,
-                   per_transaction: int = 1000) -> Iterator[str]:
+                   per_transaction: int = 1000) -> Iterator[str | BadArticle]:
         """Store articles in order, `per_transaction` to a transaction, and yield each status.
 
         The pure work (normalising, hashing, shingling: `prepare_article`) runs in `processes`
         worker processes (default: one per CPU but the one this writer uses; 0: in this process)
         while this process does the database work. The workers stay up for the next call until
-        `close()`. A bad article raises BadArticle; the ones before it are stored.
+        `close()`. A bad article yields its BadArticle in place of a status, and the rest go on.
         """
         prepare = partial(_prepare_or_error, aliases=self.aliases)
         pool = self._workers(processes)
@@ -396,9 +396,7 @@ class Archive:
             with self.batch():
                 n = 0
                 for row in rows:
-                    if isinstance(row, ArchiveError):
-                        raise row
-                    yield self.store_prepared(row)
+                    yield row if isinstance(row, ArchiveError) else self.store_prepared(row)
                     n += 1
                     if n == per_transaction:
                         break
