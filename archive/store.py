@@ -4,21 +4,25 @@
 deduplicated in order by canonical URL (`archive.urls`), exact content hash, and near-duplicate
 MinHash/LSH signatures (`archive.dedup`) whose buckets live in SQLite, so a check is a few
 indexed lookups at any archive size and survives restarts.
+
+Storing is two steps: `prepare_article` (pure: normalised row, keys, signature, search texts)
+and the database work in the one writer. `store_article` does both; `store_many` runs the
+first in worker processes for bulk loads.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import re
-import unicodedata
-import json
 import sqlite3
+import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from functools import partial
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator
 
