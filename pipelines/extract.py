@@ -7,7 +7,8 @@ The cascade, for every page:
 3. the layout: the registered site's CMS family (crawler/sites/families.toml, with the site's own
    selector overrides first), else the first family whose DOM signature matches the page, else the
    generic main-content fallback (pipelines.generic), where the shape of the text tells an article
-   (a run of prose paragraphs in one container) from a listing (teasers in separate boxes);
+   (a run of prose paragraphs in one container) from a listing (teasers in separate boxes, or
+   teasers whose headlines outweigh the prose found, when no metadata vouches for an article);
 4. junk removal on the article container only (pipelines.clean_dom), blocks, bylines → authors;
 5. the text pass again (pipelines.clean_text.clean_paragraphs), whatever path produced the text;
 6. the language (pipelines.language): a visible meta description is the sapo only on Vietnamese
@@ -337,6 +338,48 @@ def _slug_words(path: str) -> int:
     return len(re.split(r"[-_]", re.sub(r"\.\w+$", "", _last_segment(path))))
 
 
+def vouched_by_metadata(root, meta: dict) -> bool:
+    """Whether the page's own metadata says it is one article: an Article in JSON-LD,
+    article:published_time, a publication date, an articleBody (a URL or og:type alone does not:
+    listing pages have article-shaped URLs and og:type=article too)."""
+    return bool(meta["is_article"] or meta["published_raw"]
+                or root.xpath("boolean(//*[@itemprop='articleBody'])"))
+
+
+_LISTING_LD = re.compile(r'"@type"\s*:\s*\[?\s*"(?:ItemList|CollectionPage|SearchResultsPage)"')
+
+
+def says_listing(root, meta: dict) -> bool:
+    """Whether the page calls itself a list: og:type=website, an ItemList or CollectionPage in its
+    JSON-LD, or a link to a next/previous page of itself."""
+    return bool(meta["og_type"] == "website" or root.xpath("boolean(//link[@rel='next' or @rel='prev'])")
+                or any(_LISTING_LD.search(s.text or "") for s in root.iter("script")
+                       if "ld+json" in (s.get("type") or "")))
+
+
+# A listing shows a page of teasers; an article's related and most-read boxes, fewer or not alone.
+LISTING_MIN_TEASERS = 8
+# How many times the teasers' headline characters an article's prose must weigh at least, and on a
+# page that calls itself a list. Measured: a listing's fallback text weighs at most 0.82 times its
+# headlines (a promo box), an article without metadata at least 2.0 (English benchmark, vi-news).
+TEXT_OVER_HEADLINES = 1.0
+TEXT_OVER_HEADLINES_ON_A_LIST = 1.5
+# A run of prose this long is an article's body whatever surrounds it (the longest seen on a listing
+# page, a members' promo box, has 1,052).
+ARTICLE_RUN_CHARS = 2000
+
+
+def teasers_outweigh_text(found, teasers: dict, listing_said: bool) -> bool:
+    """Whether the teasers of a page (pipelines.generic.teaser_headlines) outweigh the run of prose
+    found as its body: a listing, whose fallback text is then a footer, a form or a promo box.
+    An article's text outweighs the headlines of its related boxes, by more on a page that calls
+    itself a list."""
+    if len(teasers) < LISTING_MIN_TEASERS or found.prose_chars >= ARTICLE_RUN_CHARS:
+        return False
+    factor = TEXT_OVER_HEADLINES_ON_A_LIST if listing_said else TEXT_OVER_HEADLINES
+    return found.prose_chars < factor * sum(map(len, teasers.values()))
+
+
 def has_article_evidence(root, meta: dict, url: str, site=None) -> bool:
     """Whether a page of unknown layout says it is one article (listing pages say none of this)."""
     return bool(meta["is_article"] or meta["published_raw"] or looks_like_article_url(url, site)
@@ -396,10 +439,18 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     declared = declared_language(root)
     if fam is None:
         said = has_article_evidence(root, meta, url, site)
+        vouched = vouched_by_metadata(root, meta)
+        listing_said = says_listing(root, meta)
+        own_hosts = _own_hosts(root, url, meta)
         found = _generic_body(root, title)
         # The text's own shape decides; metadata only vouches for a page whose shape says neither.
         if found.teaser_shaped:
             raise NotAnArticle(f"a listing page: teasers in {found.boxes} separate boxes, no run of prose")
+        if not vouched:
+            teasers = _teasers(root, url, own_hosts, site)
+            if teasers_outweigh_text(found, teasers, listing_said):
+                raise NotAnArticle(f"a listing page: {len(teasers)} teasers outweigh its "
+                                   f"{found.prose_chars} characters of prose")
         if not (found.article_shaped or said):
             raise NotAnArticle("not an article page (no run of prose paragraphs, no article metadata)")
         images = found.images
@@ -546,6 +597,25 @@ def _generic_body(root, title: str):
         return extract_main(root, title)
     except Exception as exc:  # the fallback failing is the page's failure, named
         raise NotAnArticle(f"generic extraction failed: {exc}") from None
+
+
+def _own_hosts(root, url: str, meta: dict) -> set[str]:
+    """The hosts of the page's own site: its URL's, and its canonical's and og:url's (a page saved
+    or served elsewhere still links to the site it comes from)."""
+    declared = [meta["canonical"], *root.xpath("//meta[@property='og:url']/@content")[:1]]
+    return {_host(url)} | {_host(urljoin(url, d.strip())) for d in declared if d and d.strip()} - {""}
+
+
+def _teasers(root, url: str, hosts: set[str], site) -> dict:
+    """The teasers of the page: headline links to other article-shaped URLs of its own site (one of
+    `hosts` or a subdomain of one: "kinhdoanh.example.vn" on "example.vn")."""
+    from pipelines.generic import teaser_headlines
+
+    def own_article(link: str) -> bool:
+        host = _host(link)
+        return any(host == h or host.endswith("." + h) or h.endswith("." + host) for h in hosts) \
+            and looks_like_article_url(link, site)
+    return teaser_headlines(root, url, own_article)
 
 
 def _clean_text_pass(paragraphs: list[str], title: str):

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -541,17 +542,19 @@ def _is_headline_link(text: str, links: int) -> bool:
     return len(text) >= 20 and links >= 0.8 * len(text)
 
 
-def _untitled_prose(blocks: list, items: list) -> int:
-    """Prose paragraphs of a box, except teasers: the one paragraph of an item (a child of the
-    box: li, article, div) that also holds a headline link."""
+def _untitled_prose(blocks: list, items: list) -> tuple[int, int]:
+    """(paragraphs, characters) of prose in a box, except teasers: the one paragraph of an item
+    (a child of the box: li, article, div) that also holds a headline link."""
     prose: dict = {}
     titled = set()
     for (_, text, links), item in zip(blocks, items):
         if _is_prose(text, links):
-            prose[id(item)] = prose.get(id(item), 0) + 1
+            n, chars = prose.get(id(item), (0, 0))
+            prose[id(item)] = (n + 1, chars + len(text))
         elif item is not None and _is_headline_link(text, links):
             titled.add(id(item))
-    return sum(n for item, n in prose.items() if not (item in titled and n == 1))
+    kept = [counts for item, counts in prose.items() if not (item in titled and counts[0] == 1)]
+    return sum(n for n, _ in kept), sum(chars for _, chars in kept)
 
 
 @dataclass
@@ -562,6 +565,7 @@ class MainContent:
     images: list[dict]
     boxes: int = 0         # separate containers the text was taken from
     prose_run: int = 0     # most long prose paragraphs in one of them, or in sibling ones
+    prose_chars: int = 0   # the characters of that run
 
     @property
     def teaser_shaped(self) -> bool:
@@ -611,10 +615,11 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
     for node in boxes:
         start = len(collector.blocks)
         collector.walk(node)
-        prose = _untitled_prose(collector.blocks[start:], collector.items[start:])
+        n, chars = _untitled_prose(collector.blocks[start:], collector.items[start:])
         parent = node.getparent()
-        prose_by_parent[parent] = prose_by_parent.get(parent, 0) + prose
-    prose_run = max(prose_by_parent.values(), default=0)
+        before = prose_by_parent.get(parent, (0, 0))
+        prose_by_parent[parent] = (before[0] + n, before[1] + chars)
+    prose_run, prose_chars = max(prose_by_parent.values(), default=(0, 0))
     title_text = _one_line(title) if title else ""
     paragraphs: list[str] = []
     seen: set[str] = set()
@@ -643,7 +648,41 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
         if tag == "figcaption":
             seen.add(text)
         paragraphs.append(text)
-    return MainContent(paragraphs, collector.images, len(boxes), prose_run)
+    return MainContent(paragraphs, collector.images, len(boxes), prose_run, prose_chars)
+
+
+# A teaser's headline: a link of a few words, not a whole paragraph.
+TEASER_WORDS = 4
+TEASER_CHARS = (20, 200)
+# A link with more text than this around it in its paragraph is a few words of a sentence.
+INLINE_LINK_CONTEXT = 80
+
+
+def teaser_headlines(root: lxml.html.HtmlElement, base_url: str, is_other_article
+                     ) -> dict[str, str]:
+    """{URL: headline} of the teasers on a page: links whose text is a headline of a few words
+    and whose URL `is_other_article` (absolute URL → bool: another article of the same site).
+    A link inside a sentence of prose ("as we reported last week") is no teaser."""
+    found: dict[str, str] = {}
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        text = _one_line(a.text_content())
+        if not TEASER_CHARS[0] <= len(text) <= TEASER_CHARS[1] or len(text.split()) < TEASER_WORDS:
+            continue
+        try:
+            target = urljoin(base_url, href).split("#")[0]
+        except ValueError:
+            continue
+        if target in found or target == base_url.split("#")[0] or not is_other_article(target):
+            continue
+        block = next((b for b in a.iterancestors() if b.tag in BLOCK_TAGS), None)
+        if block is not None and block.tag == "p" and \
+                len(block.text_content()) - len(a.text_content()) > INLINE_LINK_CONTEXT:
+            continue
+        found[target] = text
+    return found
 
 
 def page_title(root: lxml.html.HtmlElement) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.generic import extract_main
 from pipelines.extract import ExtractionError, NotAnArticle, detect_family, extract_article, parse_html, strip_site_suffix
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -302,6 +303,35 @@ def test_listing_pages_are_not_articles_even_under_an_article_shaped_url(name, u
     with pytest.raises(NotAnArticle):
         extract_article(gzip.decompress((PAGES / name).read_bytes()),
                         url.rsplit(".", 1)[0] + "/tin-moi-nhat-ve-kinh-doanh-hom-nay-123456.html")
+
+
+LISTINGS = [line.split("\t") for line in (PAGES / "listings.tsv").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("name, url", LISTINGS)
+def test_listing_with_meaningless_class_names_is_not_an_article_even_under_an_article_shaped_url(name, url):
+    html = anonymous(gzip.decompress((PAGES / name).read_bytes()).decode("utf-8"))
+    with pytest.raises(NotAnArticle, match="listing page"):
+        extract_article(html, "https://baomoi-chua-dang-ky.vn/tin-moi-nhat-ve-kinh-doanh-hom-nay-123456.html")
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_article_with_meaningless_class_names_and_no_metadata_is_still_an_article(pid):
+    html = anonymous(page(pid).decode("utf-8"))
+    html = re.sub(r"<script[^>]*ld\+json[^>]*>.*?</script>", "", html, flags=re.S)
+    html = re.sub(r"<meta[^>]*>", "", html)            # nothing vouches for it: its text must
+    article = extract_article(html, "https://baomoi-chua-dang-ky.vn/tin-moi-nhat-ve-kinh-doanh-hom-nay-123456.html")
+    assert article["extractor"] == "generic@1"
+    assert gold(pid)["body"].split("\n")[-1] in article["body"]
+
+
+def test_a_members_promo_box_on_a_listing_does_not_make_it_an_article():
+    html = anonymous(gzip.decompress((PAGES / "tuoitre-list.html.gz").read_bytes()).decode("utf-8"))
+    found = extract_main(parse_html(html))          # the fallback takes its prose for a body
+    assert found.prose_run >= 5 and found.article_shaped
+    assert any(p.startswith("Tuổi Trẻ Sao được thiết kế") for p in found.paragraphs)
+    with pytest.raises(NotAnArticle, match="teasers outweigh"):
+        extract_article(html, "https://unknown-outlet.example/kinh-doanh/tin-moi-nhat-123456.htm")
 
 
 # ---- language, and whether a shown description is the sapo ----------------------------------
