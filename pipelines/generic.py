@@ -544,15 +544,30 @@ def _is_headline_link(text: str, links: int) -> bool:
 
 def _untitled_prose(blocks: list, items: list) -> tuple[int, int]:
     """(paragraphs, characters) of prose in a box, except teasers: the one paragraph of an item
-    (a child of the box: li, article, div) that also holds a headline link."""
+    (a child of the box: li, article, div) that also holds a headline link; and in a flat list
+    (h3, p, h3, p…), where nearly all paragraphs sit right under a headline link, those paragraphs
+    (an article with headlines of other stories between its paragraphs keeps most without)."""
     prose: dict = {}
     titled = set()
+    under_headline = False
+    flat_teasers: list = []     # (item, characters) of paragraphs right under a headline link
+    paragraphs = 0
     for (_, text, links), item in zip(blocks, items):
         if _is_prose(text, links):
+            paragraphs += 1
+            if under_headline:
+                flat_teasers.append((id(item), len(text)))
             n, chars = prose.get(id(item), (0, 0))
             prose[id(item)] = (n + 1, chars + len(text))
-        elif item is not None and _is_headline_link(text, links):
-            titled.add(id(item))
+            under_headline = False
+        elif _is_headline_link(text, links):
+            under_headline = True      # a date or category line may stand between
+            if item is not None:
+                titled.add(id(item))
+    if len(flat_teasers) >= 3 and 4 * len(flat_teasers) >= 3 * paragraphs:
+        for item, length in flat_teasers:
+            n, chars = prose[item]
+            prose[item] = (n - 1, chars - length)
     kept = [counts for item, counts in prose.items() if not (item in titled and counts[0] == 1)]
     return sum(n for n, _ in kept), sum(chars for _, chars in kept)
 

@@ -334,6 +334,18 @@ def test_a_members_promo_box_on_a_listing_does_not_make_it_an_article():
         extract_article(html, "https://unknown-outlet.example/kinh-doanh/tin-moi-nhat-123456.htm")
 
 
+def test_flat_list_of_headlines_each_over_its_summary_is_a_listing():
+    items = "".join(
+        f'<h3><a href="/thoi-su/hoi-nghi-so-{i}-ban-ve-phat-trien-kinh-te-{100000 + i}.html">Hội nghị số {i} '
+        f'bàn về phát triển kinh tế địa phương</a></h3><span>07/03/2026 08:{i:02d}</span>'
+        f'<p>Sáng 7-3, hội nghị số {i} đã bàn về kế hoạch phát triển kinh tế, xã hội, giao thông và '
+        f'giáo dục của tỉnh trong năm 2026, với nhiều ý kiến đóng góp.</p>' for i in range(12))
+    html = f'<html><body><h1>Thời sự</h1><div class="x1">{items}</div></body></html>'
+    assert extract_main(parse_html(html)).prose_chars == 0    # every paragraph is a teaser
+    with pytest.raises(NotAnArticle, match="12 teasers outweigh"):
+        extract_article(html, "https://baomoi-chua-dang-ky.vn/thoi-su/tin-moi-nhat-hom-nay-123456.html")
+
+
 # ---- language, and whether a shown description is the sapo ----------------------------------
 
 def test_english_standfirst_is_not_the_sapo_and_the_language_is_english():
