@@ -22,7 +22,12 @@ class LoadResult:
     lines: int = 0
     statuses: Counter = field(default_factory=Counter)
     bad: int = 0
-    problems: list[str] = field(default_factory=list)  # the first SHOWN_PROBLEMS, "line N: reason"
+    found: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): the first SHOWN_PROBLEMS
+
+    @property
+    def problems(self) -> list[str]:
+        """The first bad lines, in line order: "line N: reason"."""
+        return [f"line {number}: {reason}" for number, reason in self.found]
 
     def __str__(self) -> str:
         counts = ", ".join(f"{self.statuses[s]} {s}" for s in STATUSES)
@@ -55,6 +60,9 @@ def load(archive: Archive, lines: Iterable[str], *, processes: int | None = None
             if not isinstance(record, dict):
                 _problem(result, number, "not a JSON object")
                 continue
+            if record.get("error") and not record.get("url"):  # a page `extract --manifest` could not read
+                _problem(result, number, f"{record.get('path') or 'page'}: {record['error']}")
+                continue
             numbers.append(number)
             yield _article(record)
 
@@ -67,6 +75,7 @@ def load(archive: Archive, lines: Iterable[str], *, processes: int | None = None
 
 
 def _problem(result: LoadResult, number: int, reason: str) -> None:
+    """Count a bad line; keep the SHOWN_PROBLEMS first ones (lines are read ahead of the store's
+    answers, so they come out of order)."""
     result.bad += 1
-    if len(result.problems) < SHOWN_PROBLEMS:
-        result.problems.append(f"line {number}: {reason}")
+    result.found = sorted(result.found + [(number, reason)])[:SHOWN_PROBLEMS]

@@ -48,16 +48,18 @@ def test_loading_the_same_lines_again_adds_nothing(tmp_path):
 def test_bad_lines_are_reported_with_their_number_and_the_rest_is_loaded(tmp_path):
     good = gold_article("plo-874982")
     lines = ["{not json", json.dumps(good, ensure_ascii=False), "[1, 2]", "",
-             json.dumps({"title": "no url"}), json.dumps(gold_article("vnexpress-4954454"), ensure_ascii=False)]
+             json.dumps({"title": "no url"}), json.dumps(gold_article("vnexpress-4954454"), ensure_ascii=False),
+             json.dumps({"path": "list.html", "error": "NotAnArticle: a listing page"})]
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     done = run("import", str(path), "--db", str(tmp_path / "b.db"))
     assert done.exit_code == 0
-    assert done.stdout == f"{path}: 5 lines: 2 new, 0 updated, 0 unchanged, 0 duplicate, 3 bad\n"
+    assert done.stdout == f"{path}: 6 lines: 2 new, 0 updated, 0 unchanged, 0 duplicate, 4 bad\n"
     assert done.stderr.splitlines() == [
         f"{path}: line 1: not JSON (Expecting property name enclosed in double quotes)",
         f"{path}: line 3: not a JSON object",
         f"{path}: line 5: article has no url",
+        f"{path}: line 7: list.html: NotAnArticle: a listing page",
     ]
 
 
@@ -67,3 +69,14 @@ def test_import_of_a_file_that_is_not_utf8_is_one_line_error(tmp_path):
     done = run("import", str(path), "--db", str(tmp_path / "b.db"))
     assert done.exit_code == 1
     assert done.stderr == f"Error: {path} is not UTF-8 text (JSON Lines are UTF-8)\n"
+
+
+def test_only_the_first_ten_bad_lines_are_described_and_the_rest_counted(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(["{bad"] * 12 + [json.dumps(gold_article("plo-874982"), ensure_ascii=False)]) + "\n",
+                    encoding="utf-8")
+    done = run("import", str(path), "--db", str(tmp_path / "b.db"))
+    assert done.stdout.endswith(": 13 lines: 1 new, 0 updated, 0 unchanged, 0 duplicate, 12 bad\n")
+    errors = done.stderr.splitlines()
+    assert [e.split(": ")[1] for e in errors[:10]] == [f"line {n}" for n in range(1, 11)]
+    assert errors[10:] == [f"{path}: … and 2 more bad lines"]
