@@ -8,7 +8,7 @@ counted with its line number and reason, and the load goes on.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -22,16 +22,22 @@ class LoadResult:
     lines: int = 0
     statuses: Counter = field(default_factory=Counter)
     bad: int = 0
-    found: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): the first SHOWN_PROBLEMS
-
-    @property
-    def problems(self) -> list[str]:
-        """The first bad lines, in line order: "line N: reason"."""
-        return [f"line {number}: {reason}" for number, reason in self.found]
+    problems: list[str] = field(default_factory=list)  # the first SHOWN_PROBLEMS, "line N: reason"
 
     def __str__(self) -> str:
         counts = ", ".join(f"{self.statuses[s]} {s}" for s in STATUSES)
         return f"{self.lines} lines: {counts}, {self.bad} bad"
+
+
+@dataclass
+class _Problems:
+    count: int = 0
+    first: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, number: int, reason: str) -> None:
+        self.count += 1
+        if len(self.first) < SHOWN_PROBLEMS:
+            self.first.append((number, reason))
 
 
 def _article(record: dict) -> dict:
@@ -44,38 +50,36 @@ def _article(record: dict) -> dict:
 def load(archive: Archive, lines: Iterable[str], *, processes: int | None = None) -> LoadResult:
     """Store every article line in `lines` (JSON objects) through `Archive.store_many`."""
     result = LoadResult()
-    numbers: list[int] = []  # line number of each article handed to store_many, in order
+    # The reader runs in store_many's feeder thread, ahead of the answers: it alone touches
+    # `unreadable` and `result.lines`, this thread `refused`; `numbers` (a deque) passes between.
+    unreadable, refused = _Problems(), _Problems()
+    numbers: deque[int] = deque()  # line number of each article handed on, until its answer
 
     def articles() -> Iterator[dict]:
         for number, line in enumerate(lines, 1):
-            result.lines += 1
             if not line.strip():
-                result.lines -= 1
                 continue
+            result.lines += 1
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
-                _problem(result, number, f"not JSON ({e.msg})")
+                unreadable.add(number, f"not JSON ({e.msg})")
                 continue
             if not isinstance(record, dict):
-                _problem(result, number, "not a JSON object")
+                unreadable.add(number, "not a JSON object")
                 continue
             if record.get("error") and not record.get("url"):  # a page `extract --manifest` could not read
-                _problem(result, number, f"{record.get('path') or 'page'}: {record['error']}")
+                unreadable.add(number, f"{record.get('path') or 'page'}: {record['error']}")
                 continue
             numbers.append(number)
             yield _article(record)
 
-    for i, status in enumerate(archive.store_many(articles(), processes=processes)):
+    for status in archive.store_many(articles(), processes=processes):
+        number = numbers.popleft()
         if isinstance(status, BadArticle):
-            _problem(result, numbers[i], str(status))
+            refused.add(number, str(status))
         else:
             result.statuses[status] += 1
+    result.bad = unreadable.count + refused.count
+    result.problems = [f"line {n}: {reason}" for n, reason in sorted(unreadable.first + refused.first)[:SHOWN_PROBLEMS]]
     return result
-
-
-def _problem(result: LoadResult, number: int, reason: str) -> None:
-    """Count a bad line; keep the SHOWN_PROBLEMS first ones (lines are read ahead of the store's
-    answers, so they come out of order)."""
-    result.bad += 1
-    result.found = sorted(result.found + [(number, reason)])[:SHOWN_PROBLEMS]

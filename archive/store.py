@@ -457,8 +457,8 @@ class Archive:
         sig = self._signature(row, count_lines=False)
         if sig is not None:
             keys = dedup.band_keys(sig)
-            alone = self.conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", (article_id,)).fetchone()[0] == 1
-            if alone:  # an article alone in its story may now be a copy of another (a story's members stay)
+            (members,) = self.conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", (article_id,)).fetchone()
+            if members == 1:  # an article alone in its story may now be a copy of another (a story's members stay)
                 other = self._near_duplicate(sig, keys)
                 if other is not None:
                     self._join_story(article_id, other, row["published_at"])
