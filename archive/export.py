@@ -25,16 +25,22 @@ def check_date(value: str | None, name: str = "since") -> str | None:
         raise ArchiveError(f"--{name} must be a date like 2025-07-01, not {value!r}") from None
 
 
-def iter_articles(archive: Archive, *, site: str | None = None, since: str | None = None,
-                  skip_duplicates: bool = False) -> Iterator[dict]:
-    """Articles in id order, lists decoded; `since` compares with the publication (else first-seen) date."""
+def site_since(site: str | None, since: str | None, date_sql: str) -> tuple[list[str], list]:
+    """WHERE conditions and their parameters for --site and --since (compared with `date_sql`)."""
     where, params = [], []
     if site:
         where.append("site = ?")
         params.append(site)
     if since:
-        where.append("coalesce(published_at, first_seen) >= ?")
+        where.append(f"{date_sql} >= ?")
         params.append(check_date(since))
+    return where, params
+
+
+def iter_articles(archive: Archive, *, site: str | None = None, since: str | None = None,
+                  skip_duplicates: bool = False) -> Iterator[dict]:
+    """Articles in id order, lists decoded; `since` compares with the publication (else first-seen) date."""
+    where, params = site_since(site, since, "coalesce(published_at, first_seen)")
     if skip_duplicates:
         where.append("duplicate_of IS NULL")
     sql = f"SELECT {', '.join(COLUMNS)} FROM articles"

@@ -11,7 +11,7 @@ import multiprocessing
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from archive.export import check_date
+from archive.export import site_since
 from archive.store import Archive, ArchiveError, open_archive
 
 CHUNK = 8
@@ -29,13 +29,8 @@ class ReprocessResult:
 
 
 def _page_ids(archive: Archive, site: str | None, since: str | None) -> list[int]:
-    where, params = ["status BETWEEN 200 AND 299", "body_sha1 IS NOT NULL"], []
-    if site:
-        where.append("site = ?")
-        params.append(site)
-    if since:
-        where.append("fetched_at >= ?")
-        params.append(check_date(since))
+    where, params = site_since(site, since, "fetched_at")
+    where += ["status BETWEEN 200 AND 299", "body_sha1 IS NOT NULL"]
     return [pid for (pid,) in archive.conn.execute(
         f"SELECT max(id) FROM pages WHERE {' AND '.join(where)}"
         " GROUP BY coalesce(final_url, url) ORDER BY 1", params)]

@@ -454,9 +454,8 @@ class Archive:
                           {**{k: row[k] for k in fields}, "id": article_id})
         self._replace_children(article_id, row)
         self._forget_signature(article_id)
-        sig = self._signature(row, count_lines=False)
+        sig, keys = self._signature(row, count_lines=False)
         if sig is not None:
-            keys = dedup.band_keys(sig)
             (members,) = self.conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", (article_id,)).fetchone()
             if members == 1:  # an article alone in its story may now be a copy of another (a story's members stay)
                 other = self._near_duplicate(sig, keys)
@@ -477,8 +476,7 @@ class Archive:
                                       " WHERE id = ?", (row["fetched_at"], other))
                     return "duplicate"
                 story = story or other
-        sig = self._signature(row, count_lines=True)
-        keys = dedup.band_keys(sig) if sig is not None else None
+        sig, keys = self._signature(row, count_lines=True)
         if story is None and sig is not None:
             story = self._near_duplicate(sig, keys)
         # the writer holds the write lock, so the next id is ours; a new story is its own story_id
@@ -529,9 +527,10 @@ class Archive:
                                   [(article_id, i, *rel) for i, rel in enumerate(row["_related"])])
 
     # -- near duplicates ------------------------------------------------------------------
-    def _signature(self, row: dict, count_lines: bool):
-        """MinHash of the story lines, leaving out lines that are boilerplate on this site
-        (`row["_signature"]`, prepared over all of them, when none is)."""
+    def _signature(self, row: dict, count_lines: bool) -> tuple:
+        """(MinHash, band keys) of the story lines, leaving out lines that are boilerplate on this
+        site (`row["_signature"]`, prepared over all of them, when none is); (None, None) for too
+        little text."""
         lines, keys = row["_lines"], row["_line_keys"]
         site = row["site"] or ""
         if keys:
@@ -547,7 +546,8 @@ class Archive:
                     " ON CONFLICT(site, line) DO UPDATE SET articles = articles + 1",
                     [(site, k) for k in set(keys)])
             if common:
-                return dedup.signature(dedup.shingles([line for line, k in zip(lines, keys) if k not in common]))
+                sig = dedup.signature(dedup.shingles([line for line, k in zip(lines, keys) if k not in common]))
+                return sig, dedup.band_keys(sig) if sig is not None else None
         return row["_signature"]
 
     def _near_duplicate(self, sig, keys: list[int]) -> int | None:
@@ -564,9 +564,9 @@ class Archive:
                 best, best_score = aid, score
         return best
 
-    def _keep_signature(self, article_id: int, sig, keys: list[int] | None = None) -> None:
+    def _keep_signature(self, article_id: int, sig, keys: list[int]) -> None:
         self.conn.execute("INSERT OR REPLACE INTO minhashes VALUES (?, ?)", (article_id, dedup.sig_to_blob(sig)))
-        rows = [(k, article_id) for k in keys or dedup.band_keys(sig)]
+        rows = [(k, article_id) for k in keys]
         self.conn.executemany("INSERT OR IGNORE INTO lsh_buckets VALUES (?, ?)", rows)
         if self._recent_rows is not None:
             self._recent_rows += len(rows)
@@ -645,6 +645,7 @@ def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
     related = [(nfc(r.get("url")) or None, fold_spaces(r.get("title")) or None)
                for r in article.get("related") or [] if isinstance(r, dict)]
     lines = dedup.story_lines(sapo_key, body_keys)
+    sig = dedup.signature(dedup.shingles(lines))
     return {
         "canonical_url": canonical, "url": url, "site": article.get("site"),
         "province": article.get("province"), "title": title, "sapo": sapo, "body": body,
@@ -658,7 +659,7 @@ def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
         "first_seen": seen, "last_seen": seen, "fetched_at": seen,
         "_variants": variants, "_key": key, "_images": images, "_related": related,
         "_lines": lines, "_line_keys": [dedup.line_key(line) for line in lines],
-        "_signature": dedup.signature(dedup.shingles(lines)),
+        "_signature": (sig, dedup.band_keys(sig) if sig is not None else None),
         "_present": [f for f in COMPLETENESS_FIELDS if article.get(f)],
         "_fts": search.index_texts(title, sapo, body),
     }
