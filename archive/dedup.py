@@ -3,7 +3,7 @@
 Pure functions; `archive.store` keeps the signatures and LSH buckets in SQLite so that a
 check costs a few indexed lookups whatever the archive's size, and survives restarts.
 
-- `content_hash`: sha1 of `pipelines.text.content_key` (NFC, tones unified, whitespace folded,
+- `content_hash`: sha1 of `common.text.content_key` (NFC, tones unified, whitespace folded,
   lower case), so hoà/hòa or decomposed accents give the same hash.
 - `story_lines`: the lines that identify a story: long enough to carry content, without the
   agency lead "(CTO) -" or photo credits that differ between papers printing the same story.
@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from pipelines.text import content_key, unify_tones
+from common.text import content_key, unify_tones
 
 SHINGLE = 4            # syllables per shingle
 PERMUTATIONS = 60

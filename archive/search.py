@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from pipelines.text import fold_accents, nfc, unify_tones
+from common.text import fold_accents, nfc, unify_tones
 
 FTS_TABLE = "articles_fts"
 EXACT_FTS_TABLE = "articles_fts_exact"

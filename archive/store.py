@@ -1,7 +1,7 @@
 """The archive: one SQLite file (WAL) that never loses or doubles an article.
 
 `Archive` owns the database. Pages are kept raw (zlib) for reprocessing; articles are
-deduplicated in order by canonical URL (`archive.urls`), exact content hash, and near-duplicate
+deduplicated in order by canonical URL (`common.urls`), exact content hash, and near-duplicate
 MinHash/LSH signatures (`archive.dedup`) whose buckets live in SQLite, so a check is a few
 indexed lookups at any archive size and survives restarts.
 
@@ -31,8 +31,8 @@ import sqlite_utils
 
 from archive import dedup, search
 from archive.migrations import applied, migrate
-from archive.urls import BadURL, article_canonical, canonical_url
-from pipelines.text import clean_lines, content_key, fold_spaces, nfc
+from common.text import clean_lines, content_key, fold_spaces, nfc
+from common.urls import BadURL, article_canonical, canonical_url, host_aliases
 
 # Response headers worth keeping with a raw page (caching, type, language, redirects).
 KEPT_HEADERS = ("content-type", "content-language", "last-modified", "etag", "date",
@@ -74,19 +74,11 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_archive(path: str | Path) -> "Archive":
+def open_archive(path: str | Path, *, aliases: dict[str, str] | None = None) -> "Archive":
     """An existing archive; ArchiveError("no archive at X") instead of creating an empty one."""
     if not Path(path).is_file():
         raise ArchiveError(f"no archive at {path}")
-    return Archive(path)
-
-
-def _default_aliases() -> dict[str, str]:
-    try:
-        from crawler.sites import host_aliases
-        return host_aliases()
-    except Exception:  # the registry is optional: without it only www./m./amp. are folded
-        return {}
+    return Archive(path, aliases=aliases)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -106,6 +98,8 @@ class Archive:
     """One archive file. Not thread-safe: one writer per process (SQLite allows one at a time)."""
 
     def __init__(self, path: str | Path, *, aliases: dict[str, str] | None = None):
+        """`aliases` maps host forms to a site's main domain for canonical URLs; by default they
+        come from the sites registered in this archive (`register_sites`)."""
         self.path = Path(path)
         if self.path.is_dir():
             raise ArchiveError(f"{self.path} is a directory, not an archive file")
@@ -123,7 +117,7 @@ class Archive:
             self.conn.create_function("vi_fts_deferred", 0, lambda: self._deferring)
             self.conn.execute(search.PENDING_TABLE_SQL)
         self.db = sqlite_utils.Database(self.conn)
-        self.aliases = _default_aliases() if aliases is None else aliases
+        self.aliases = self._registered_aliases() if aliases is None else aliases
         self._depth = 0
         self._recent_rows: int | None = None  # rows in lsh_buckets (counted lazily)
         self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
@@ -217,6 +211,10 @@ class Archive:
         self._recent_rows = 0
 
     # -- sites and runs -------------------------------------------------------------------
+    def _registered_aliases(self) -> dict[str, str]:
+        return host_aliases((json.loads(domains), json.loads(old or "[]")) for domains, old in
+                            self.conn.execute("SELECT domains, old_domains FROM sites WHERE domains LIKE '[\"%'"))
+
     def register_sites(self, sites: Iterable) -> None:
         rows = []
         for s in sites:
@@ -227,8 +225,8 @@ class Archive:
                 "cms": getattr(s, "cms", None), "national": int(bool(getattr(s, "national", False))),
                 "verified": int(bool(getattr(s, "verified", False))),
             })
-            for host in s.old_domains:
-                self.aliases.setdefault(host, s.domains[0])
+            for host, domain in host_aliases([(s.domains, s.old_domains)]).items():
+                self.aliases.setdefault(host, domain)
         with self._transaction():
             self.conn.executemany(
                 "INSERT INTO sites VALUES (:slug, :name, :province, :province_before, :domains,"

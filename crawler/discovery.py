@@ -17,7 +17,7 @@ import lxml.etree
 import lxml.html
 
 from crawler.sites import Site, bare_host, site_for_url
-from pipelines.text import nfc
+from common.text import nfc
 
 # A sitemap may be up to 50 MB uncompressed (sitemaps.org); allow some slack, refuse bombs.
 MAX_SITEMAP_BYTES = 100 * 1024 * 1024

@@ -14,7 +14,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive.store import Archive
-from crawler.lock import db_lock
+from archive.lock import db_lock
 from crawler.sites import get_site, load_sites
 from crawler.spiders.news import NewsSpider
 from pipelines.stages import SUMMARY_STAT
@@ -56,7 +56,7 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
     """Crawl registered sites (or one site by URL) into the archive at `db`.
 
     Returns {"run_id", "sites": {slug: counters}, "responses", "seconds", "finish_reason"}.
-    Raises crawler.sites.UnknownSite for an unknown slug, crawler.lock.CrawlLocked when another
+    Raises crawler.sites.UnknownSite for an unknown slug, archive.lock.CrawlLocked when another
     crawl holds the archive, archive.store.ArchiveError when `db` cannot be an archive,
     ValueError when there is nothing to crawl.
     """

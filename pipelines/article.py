@@ -7,7 +7,7 @@ from __future__ import annotations
 
 FIELDS = (
     "url",            # the URL fetched (real site URL, even when crawled from a mirror)
-    "canonical_url",  # one form per article (archive.urls.canonical_url)
+    "canonical_url",  # one form per article (common.urls.canonical_url)
     "site",           # registry slug, or the host for unregistered sites
     "province",       # province after the 1 July 2025 merger, "" for national outlets
     "title", "sapo", "body",          # body: clean text, one paragraph a line, sapo not repeated

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pipelines.extract import ExtractionError, extract_article
 
@@ -52,11 +52,13 @@ def read_page(path: str | Path) -> bytes:
     return data
 
 
-def extract_manifest(manifest: str | Path) -> Iterator[dict]:
-    """One dict per manifest line, in order: the article with `path` added, or {"path", "error"}."""
+def extract_manifest(manifest: str | Path, site_for: Callable[[str], dict | None] = lambda url: None
+                     ) -> Iterator[dict]:
+    """One dict per manifest line, in order: the article with `path` added, or {"path", "error"}.
+    `site_for(url)` is what is known of the URL's site (see extract_article), None if nothing."""
     for page, url in read_manifest(manifest):
         try:
-            article = extract_article(read_page(resolve_page(page, manifest)), url)
+            article = extract_article(read_page(resolve_page(page, manifest)), url, site_for(url))
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             yield {"path": page, "error": f"cannot read page: {exc}"}
         except ExtractionError as exc:

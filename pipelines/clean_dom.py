@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from pipelines.text import fold_accents, fold_spaces
+from common.text import fold_accents, fold_spaces
 
 BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd figure figcaption blockquote table tbody thead tfoot tr td th "

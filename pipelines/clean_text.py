@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from pipelines.article import new_article
 from pipelines.dates import to_iso
 from pipelines.language import page_language
-from pipelines.text import content_key, fold_accents, fold_spaces, nfc
+from common.text import content_key, fold_accents, fold_spaces, nfc
 
 EXTRACTOR = "clean-text@1"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pipelines.text import nfc
+from common.text import nfc
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7))
 

@@ -4,7 +4,7 @@ The cascade, for every page:
 1. decode the bytes (UTF-8 unless a BOM or the page clearly declares another charset) and parse
    once with lxml;
 2. metadata from the head (pipelines.metadata): dates, authors, headline, tags, section;
-3. the layout: the registered site's CMS family (crawler/sites/families.toml, with the site's own
+3. the layout: the registered site's CMS family (pipelines/families.toml, with the site's own
    selector overrides first), else the first family whose DOM signature matches the page, else the
    generic main-content fallback (pipelines.generic), where the shape of the text tells an article
    (a run of prose paragraphs in one container) from a listing (teasers in separate boxes, or
@@ -27,17 +27,16 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from archive.urls import BadURL, article_canonical
-from crawler.sites import host_aliases, site_for_url
+from common.urls import BadURL, article_canonical, host_aliases
 from pipelines import clean_dom
 from pipelines.article import new_article
 from pipelines.clean_dom import first, text_of
 from pipelines.dates import split_published_modified, to_iso
 from pipelines.language import declared_language, page_language
 from pipelines.metadata import read_metadata
-from pipelines.text import fold_accents, fold_spaces, nfc
+from common.text import fold_accents, fold_spaces, nfc
 
-FAMILIES_TOML = Path(__file__).resolve().parents[1] / "crawler" / "sites" / "families.toml"
+FAMILIES_TOML = Path(__file__).with_name("families.toml")
 GENERIC_EXTRACTOR = "generic@1"
 MIN_ARTICLE_CHARS = 150
 
@@ -157,14 +156,14 @@ def _parse_text(text: str):
 
 # ---- layout detection -----------------------------------------------------------------------
 
-def detect_family(root, site=None, index: clean_dom.DocIndex | None = None) -> Family | None:
+def detect_family(root, site: dict | None = None, index: clean_dom.DocIndex | None = None) -> Family | None:
     """The registered site's family (if its body is on the page), else the first matching DOM signature."""
     families, _ = load_families()
     if index is None:
         index = clean_dom.DocIndex(root)
-    overrides = (getattr(site, "selectors", None) or {}) if site is not None else {}
+    overrides = (site.get("selectors") or {}) if site is not None else {}
     if site is not None:
-        fam = family_named(site.slug if site.cms == "own" else site.cms)
+        fam = family_named(site["slug"] if site.get("cms") == "own" else site.get("cms", ""))
         if fam is not None:
             fam = fam.with_overrides(overrides)
             if first(root, fam.body, index=index) is not None:
@@ -174,7 +173,7 @@ def detect_family(root, site=None, index: clean_dom.DocIndex | None = None) -> F
                 and first(root, fam.body, index=index) is not None:
             return fam.with_overrides(overrides)
     if overrides.get("body"):  # an outlet known only by its own selectors
-        fam = Family(site.slug, 1).with_overrides(overrides)
+        fam = Family(site["slug"], 1).with_overrides(overrides)
         if first(root, fam.body, index=index) is not None:
             return fam
     return None
@@ -313,15 +312,15 @@ _DATE_PATH = re.compile(r"/(?:19|20)\d\d/\d{1,2}/")
 _ID_QUERY = re.compile(r"[?&](?:id|idx|newsid|article_?id|p)=\d+", re.I)
 
 
-def looks_like_article_url(url: str, site=None) -> bool:
+def looks_like_article_url(url: str, site: dict | None = None) -> bool:
     """The registered site's article pattern, else the usual shapes: a long numeric id, a date path,
     an id parameter, or a long slug ("-argentina-wins-davis-cup-opener"). Section pages
     ("/kinh-doanh", "/thi-truong-chung-khoan.chn") have none of these."""
     parts = urlsplit(url)
     path = parts.path
-    if site is not None and getattr(site, "article_pattern", ""):
+    if site is not None and site.get("article_pattern"):
         try:
-            if re.search(site.article_pattern, path):
+            if re.search(site["article_pattern"], path):
                 return True
         except re.error:
             pass
@@ -380,7 +379,7 @@ def teasers_outweigh_text(found, teasers: dict, listing_said: bool) -> bool:
     return found.prose_chars < factor * sum(map(len, teasers.values()))
 
 
-def has_article_evidence(root, meta: dict, url: str, site=None) -> bool:
+def has_article_evidence(root, meta: dict, url: str, site: dict | None = None) -> bool:
     """Whether a page of unknown layout says it is one article (listing pages say none of this)."""
     return bool(meta["is_article"] or meta["published_raw"] or looks_like_article_url(url, site)
                 or meta["og_type"] == "article" and _slug_words(urlsplit(url).path) >= 4
@@ -389,15 +388,18 @@ def has_article_evidence(root, meta: dict, url: str, site=None) -> bool:
 
 # ---- the cascade ----------------------------------------------------------------------------
 
-def extract_article(html: bytes | str, url: str, site=None) -> dict:
-    """One page → one article dict (see pipelines.article). Raises NotAnArticle / ExtractionError."""
+def extract_article(html: bytes | str, url: str, site: dict | None = None) -> dict:
+    """One page → one article dict (see pipelines.article). Raises NotAnArticle / ExtractionError.
+
+    `site` is what the registry knows of the page's site (crawler.sites.Site.profile(): slug, name,
+    province, cms, selectors, article_pattern, domains, old_domains); None for an unknown site,
+    whose layout is recognised from the page."""
     text = _XML_DECL.sub("", decode_html(html), count=1)
     root = _parse_text(text)
-    if site is None:
-        site = site_for_url(url)
     meta = read_metadata(root)
     _, common = load_families()
-    names = [n for n in (meta["site_name"], getattr(site, "name", ""), urlsplit(url).hostname or "") if n]
+    site_name = site.get("name", "") if site else ""
+    names = [n for n in (meta["site_name"], site_name, urlsplit(url).hostname or "") if n]
     orgs = list(dict.fromkeys(meta["organizations"] + names))
 
     index = clean_dom.DocIndex(root)
@@ -488,8 +490,8 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
 
     published_raw, published_at, modified_raw, modified_at = _dates(meta, date_el)
     return new_article(
-        url=url, canonical_url=_canonical(url, meta["canonical"]),
-        site=getattr(site, "slug", None) or _host(url), province=getattr(site, "province", "") or "",
+        url=url, canonical_url=_canonical(url, meta["canonical"], site),
+        site=(site or {}).get("slug") or _host(url), province=(site or {}).get("province") or "",
         title=nfc(title), sapo=nfc(sapo), body=nfc(body), authors=[nfc(a) for a in authors],
         published_at=published_at, modified_at=modified_at,
         published_raw=nfc(published_raw) or None, modified_raw=nfc(modified_raw) or None,
@@ -498,11 +500,13 @@ def extract_article(html: bytes | str, url: str, site=None) -> dict:
     )
 
 
-def _canonical(url: str, declared: str) -> str | None:
+def _canonical(url: str, declared: str, site: dict | None) -> str | None:
     """The article's one URL: its rel=canonical when that is on the same site (never og:url,
-    which is a share short-link on some sites), else its own URL, in canonical form."""
+    which is a share short-link on some sites), else its own URL, in canonical form (the site's
+    old domains count as the site)."""
+    aliases = host_aliases([(site["domains"], site.get("old_domains", ()))]) if site and site.get("domains") else None
     try:
-        return article_canonical(url, urljoin(url, declared) if declared else None, host_aliases())
+        return article_canonical(url, urljoin(url, declared) if declared else None, aliases)
     except BadURL:
         return None
 

@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from pipelines.text import fold_spaces
+from common.text import fold_spaces
 
 _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                   "opinionnewsarticle", "backgroundnewsarticle", "liveblogposting", "report"}

@@ -18,9 +18,8 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from archive.lock import db_lock
 from archive.store import Archive, ArchiveError
-from crawler.lock import db_lock
-from crawler.sites import load_sites
 from pipelines.extract import ExtractionError, NotAnArticle, extract_article
 
 SUMMARY_STAT = "tintinh/summary"
@@ -42,7 +41,7 @@ class ExtractPipeline:
         page = ItemAdapter(item)
         if page["failure"]:
             raise Failed(page["failure"], page["detail"])
-        site = load_sites().get(page["site"])
+        site = page["site_profile"]  # what the registry knows of the site, put there by the spider
         try:
             article = extract_article(page["body"], page["final_url"] or page["url"], site)
         except NotAnArticle as e:
@@ -54,7 +53,7 @@ class ExtractPipeline:
         article["url"] = page["final_url"] or page["url"]
         article["site"] = article.get("site") or page["site"]
         if site is not None and not article.get("province"):
-            article["province"] = site.province
+            article["province"] = site["province"]
         article["fetched_at"] = page["fetched_at"]
         page["article"] = article
         return item

@@ -3,7 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from cli.main import cli
 from archive.store import Archive
 from test_archive_store import gold_article
 

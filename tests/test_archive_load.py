@@ -3,7 +3,7 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from archive.cli import cli
+from cli.main import cli
 from archive.store import Archive
 from test_archive_store import gold_article, mixed_articles, rows_of
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.reprocess import reprocess
+from pipelines.reprocess import reprocess
 from archive.store import Archive, ArchiveError
 from test_archive_store import gold_article
 

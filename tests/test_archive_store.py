@@ -346,7 +346,7 @@ def test_old_domain_from_the_registry_is_the_same_article(tmp_path):
     "a\u200bb", "a\tb", "a\rb", "a\u2028b", "hoa\u0300 bi\u0300nh", "x\u3000y",
 ])
 def test_stored_body_is_clean_lines_of_what_came_in(archive, body):
-    from pipelines.text import clean_lines
+    from common.text import clean_lines
     archive.store_article(new_article(url="https://plo.vn/a-1.html", site="plo", title="Tiêu đề", body=body))
     assert archive.conn.execute("SELECT body FROM articles").fetchone()[0] == clean_lines(body)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from cli.main import cli
 from pipelines.clean_text import (byline_authors, clean_paragraphs, clean_text_article,
                                   split_dump, split_glued_headlines)
 

@@ -5,8 +5,8 @@ import subprocess
 
 from click.testing import CliRunner
 
-from archive.cli import cli
-from crawler.lock import db_lock
+from cli.main import cli
+from archive.lock import db_lock
 from mockserver import TINTINH
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from cli.main import cli
 from archive.datasette.chart import line_chart_svg, per_day_series
 from test_search import build_archive
 

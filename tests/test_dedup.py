@@ -14,7 +14,7 @@ def gold(name: str) -> dict:
 
 
 def sig_of(sapo: str, body: str):
-    from pipelines.text import content_key
+    from common.text import content_key
     return dedup.signature(dedup.shingles(dedup.story_lines(content_key(sapo), dedup.key_lines(body))))
 
 
@@ -63,7 +63,7 @@ def test_too_short_text_gets_no_signature():
 def test_signatures_are_the_same_in_another_process():
     """LSH buckets are stored: a restarted process must compute the very same keys."""
     text = gold("baolaocai-404649")["body"]
-    code = ("import sys, json; from archive import dedup; from pipelines.text import content_key;"
+    code = ("import sys, json; from archive import dedup; from common.text import content_key;"
             "t = sys.stdin.read(); s = dedup.signature(dedup.shingles(dedup.story_lines('', dedup.key_lines(t))));"
             "print(json.dumps(dedup.band_keys(s)))")
     out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True,
@@ -72,7 +72,7 @@ def test_signatures_are_the_same_in_another_process():
 
 
 def test_key_lines_join_to_content_key():
-    from pipelines.text import content_key
+    from common.text import content_key
     texts = [json.loads(p.read_text(encoding="utf-8"))["body"] for p in sorted(FIXTURES.glob("*.gold.json"))]
     words = ["hoặc", "Hoà Bình", "khoẻ", "thuỷ", "quý", "hoàn", "toé", "xoè", "huỳnh", "HOÀ", "oà", "Quỳ",
              "uỷ ban", "hoạ sĩ", "hoàng", "khuya", "Thuỵ Điển", "loè loẹt", "hoà2", "ậ", "toạ đàm"]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archive.cli import cli
+from cli.main import cli
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 VNEXPRESS = PAGES / "vnexpress-4954454.html.gz"

@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.generic import extract_main
 from pipelines.extract import ExtractionError, NotAnArticle, detect_family, extract_article, parse_html, strip_site_suffix
+from registered import extract_registered
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 IDS = sorted(p.name[:-len(".gold.json")] for p in PAGES.glob("*.gold.json"))
@@ -24,7 +25,7 @@ def gold(pid: str) -> dict:
 
 
 def extract(pid: str, **kw) -> dict:
-    return extract_article(page(pid), gold(pid)["url"], **kw)
+    return extract_registered(page(pid), gold(pid)["url"], **kw)
 
 
 @pytest.mark.parametrize("pid, extractor", [
@@ -133,14 +134,14 @@ def test_dates_are_minute_exact_in_vietnam_time_with_raw_strings_kept():
 
 def test_visible_date_is_used_when_metadata_has_none():
     html = page("vietnamnet-2495349").replace(b'"datePublished"', b'"x"').replace(b'"dateModified"', b'"y"')
-    assert extract_article(html, gold("vietnamnet-2495349")["url"])["published_at"] == "2026-03-07T08:52:00+07:00"
+    assert extract_registered(html, gold("vietnamnet-2495349")["url"])["published_at"] == "2026-03-07T08:52:00+07:00"
 
 
 @pytest.mark.parametrize("name, url", [line.split("\t") for line in
                                        (PAGES / "listings.tsv").read_text().splitlines()])
 def test_listing_pages_are_not_articles(name, url):
     with pytest.raises(NotAnArticle):
-        extract_article(gzip.decompress((PAGES / name).read_bytes()), url)
+        extract_registered(gzip.decompress((PAGES / name).read_bytes()), url)
 
 
 @pytest.mark.parametrize("html", [b"", b"   ", b"<html><body></body></html>",
@@ -148,7 +149,7 @@ def test_listing_pages_are_not_articles(name, url):
                                   b"\x00\x01binary"])
 def test_empty_or_broken_pages_are_not_articles(html):
     with pytest.raises(NotAnArticle):
-        extract_article(html, "https://example.vn/a-123456.html")
+        extract_registered(html, "https://example.vn/a-123456.html")
 
 
 def test_bytes_without_a_charset_declaration_are_utf8():
@@ -169,18 +170,18 @@ def to_cp1258(text: str) -> bytes:
 def test_a_declared_legacy_charset_is_honoured():
     html = page("vnexpress-4954454").decode("utf-8").replace('charset="utf-8"', 'charset="windows-1258"')
     data = to_cp1258(html)
-    article = extract_article(data, gold("vnexpress-4954454")["url"])
+    article = extract_registered(data, gold("vnexpress-4954454")["url"])
     assert article["title"] == "Đau bụng kéo dài, phát hiện ung thư lymphoma ruột non"
 
 
 def test_utf8_byte_order_mark_is_removed():
     data = b"\xef\xbb\xbf" + page("vietnamnet-2495349")
-    assert extract_article(data, gold("vietnamnet-2495349")["url"])["title"] == gold("vietnamnet-2495349")["title"]
+    assert extract_registered(data, gold("vietnamnet-2495349")["url"])["title"] == gold("vietnamnet-2495349")["title"]
 
 
 def test_decomposed_input_gives_nfc_output():
     html = unicodedata.normalize("NFD", page("dantri-20260307080054340").decode("utf-8"))
-    article = extract_article(html, gold("dantri-20260307080054340")["url"])
+    article = extract_registered(html, gold("dantri-20260307080054340")["url"])
     for field in ("title", "sapo", "body"):
         assert unicodedata.is_normalized("NFC", article[field])
     assert article["title"] == gold("dantri-20260307080054340")["title"]
@@ -218,7 +219,7 @@ def test_article_fields_are_all_present_and_language_is_vietnamese():
 
 def test_visible_date_wins_over_metadata_without_a_zone_that_disagrees():
     html = page("cafef-18826030622484142").replace(b'content="2026-03-07T00:01:00"', b'content="2026-03-06T17:01:00"')
-    article = extract_article(html, gold("cafef-18826030622484142")["url"])
+    article = extract_registered(html, gold("cafef-18826030622484142")["url"])
     assert article["published_at"] == "2026-03-07T00:01:00+07:00"
     assert article["published_raw"] == "07-03-2026 - 00:01 AM"
 
@@ -250,14 +251,14 @@ def test_unknown_layout_goes_to_the_generic_fallback_with_its_byline():
 def test_bytes_in_another_charset_than_utf8_without_declaring_it_are_a_clear_error():
     data = gzip.decompress((PAGES / "baolaocai-404649-cp1258.html.gz").read_bytes())  # says utf-8, is cp1258
     with pytest.raises(ExtractionError, match="not UTF-8"):
-        extract_article(data, gold("baolaocai-404649")["url"])
-    article = extract_article(data.decode("cp1258"), gold("baolaocai-404649")["url"])  # the crawler's decoding
+        extract_registered(data, gold("baolaocai-404649")["url"])
+    article = extract_registered(data.decode("cp1258"), gold("baolaocai-404649")["url"])  # the crawler's decoding
     assert article["title"] == gold("baolaocai-404649")["title"]
 
 
 def test_a_few_broken_bytes_are_replaced_not_fatal():
     data = page("vietnamnet-2495349").replace("Cổ phiếu FLC được".encode(), b"C\xff phi\xfeu FLC \xc3\xc3", 1)
-    assert extract_article(data, gold("vietnamnet-2495349")["url"])["body"]
+    assert extract_registered(data, gold("vietnamnet-2495349")["url"])["body"]
 
 
 @pytest.mark.parametrize("pid", IDS)
@@ -286,7 +287,7 @@ def test_shown_headline_wins_over_a_reworded_metadata_title():
     ("benchmark-ff0f958a.html.gz", "http://vse-diety.com/dieta-atkinsa.html", "Эта диета пришла к нам с запада"),
 ])
 def test_an_article_without_metadata_is_let_through_by_its_run_of_prose(name, url, opening):
-    article = extract_article(gzip.decompress((PAGES / name).read_bytes()), url)
+    article = extract_registered(gzip.decompress((PAGES / name).read_bytes()), url)
     assert article["extractor"] == "generic@1"
     assert opening in article["body"]
 
@@ -294,14 +295,14 @@ def test_an_article_without_metadata_is_let_through_by_its_run_of_prose(name, ur
 @pytest.mark.parametrize("name", ["baochinhphu-list.html.gz", "vietnamnet-list.html.gz"])
 def test_listing_teasers_in_separate_boxes_are_named_as_a_listing(name):
     with pytest.raises(NotAnArticle, match="listing page: teasers"):
-        extract_article(gzip.decompress((PAGES / name).read_bytes()), "https://unknown-outlet.example/kinh-doanh")
+        extract_registered(gzip.decompress((PAGES / name).read_bytes()), "https://unknown-outlet.example/kinh-doanh")
 
 
 @pytest.mark.parametrize("name, url", [line.split("\t") for line in
                                        (PAGES / "listings.tsv").read_text().splitlines()])
 def test_listing_pages_are_not_articles_even_under_an_article_shaped_url(name, url):
     with pytest.raises(NotAnArticle):
-        extract_article(gzip.decompress((PAGES / name).read_bytes()),
+        extract_registered(gzip.decompress((PAGES / name).read_bytes()),
                         url.rsplit(".", 1)[0] + "/tin-moi-nhat-ve-kinh-doanh-hom-nay-123456.html")
 
 
@@ -314,7 +315,7 @@ LISTINGS = [line.split("\t") for line in (PAGES / "listings.tsv").read_text().sp
 def test_listing_with_meaningless_class_names_is_not_an_article_even_under_an_article_shaped_url(name, url):
     html = anonymous(gzip.decompress((PAGES / name).read_bytes()).decode("utf-8"))
     with pytest.raises(NotAnArticle, match="listing page"):
-        extract_article(html, ARTICLE_SHAPED_URL)
+        extract_registered(html, ARTICLE_SHAPED_URL)
 
 
 @pytest.mark.parametrize("pid", IDS)
@@ -322,7 +323,7 @@ def test_article_with_meaningless_class_names_and_no_metadata_is_still_an_articl
     html = anonymous(page(pid).decode("utf-8"))
     html = re.sub(r"<script[^>]*ld\+json[^>]*>.*?</script>", "", html, flags=re.S)
     html = re.sub(r"<meta[^>]*>", "", html)            # nothing vouches for it: its text must
-    article = extract_article(html, ARTICLE_SHAPED_URL)
+    article = extract_registered(html, ARTICLE_SHAPED_URL)
     assert article["extractor"] == "generic@1"
     assert gold(pid)["body"].split("\n")[-1] in article["body"]
 
@@ -333,7 +334,7 @@ def test_a_members_promo_box_on_a_listing_does_not_make_it_an_article():
     assert found.prose_run >= 5 and found.article_shaped
     assert any(p.startswith("Tuổi Trẻ Sao được thiết kế") for p in found.paragraphs)
     with pytest.raises(NotAnArticle, match="teasers outweigh"):
-        extract_article(html, "https://unknown-outlet.example/kinh-doanh/tin-moi-nhat-123456.htm")
+        extract_registered(html, "https://unknown-outlet.example/kinh-doanh/tin-moi-nhat-123456.htm")
 
 
 def test_flat_list_of_headlines_each_over_its_summary_is_a_listing():
@@ -345,14 +346,14 @@ def test_flat_list_of_headlines_each_over_its_summary_is_a_listing():
     html = f'<html><body><h1>Thời sự</h1><div class="x1">{items}</div></body></html>'
     assert extract_main(parse_html(html)).prose_chars == 0    # every paragraph is a teaser
     with pytest.raises(NotAnArticle, match="12 teasers outweigh"):
-        extract_article(html, "https://baomoi-chua-dang-ky.vn/thoi-su/tin-moi-nhat-hom-nay-123456.html")
+        extract_registered(html, "https://baomoi-chua-dang-ky.vn/thoi-su/tin-moi-nhat-hom-nay-123456.html")
 
 
 # ---- language, and whether a shown description is the sapo ----------------------------------
 
 def test_english_standfirst_is_not_the_sapo_and_the_language_is_english():
     data = gzip.decompress((PAGES / "benchmark-51374560.html.gz").read_bytes())
-    article = extract_article(data, "https://www.foxbusiness.com/markets/home-depot-sales-earnings-retail")
+    article = extract_registered(data, "https://www.foxbusiness.com/markets/home-depot-sales-earnings-retail")
     standfirst = "The home-improvement retailer earned $2.8 billion in the third quarter."
     assert standfirst.encode() in data          # shown on the page and in its meta description
     assert article["language"] == "en"
@@ -380,7 +381,7 @@ def test_vietnamese_page_on_the_generic_path_keeps_its_sapo_even_when_it_says_la
 def test_canonical_url_is_the_declared_canonical_of_the_same_site():
     pid = "vnexpress-4954454"
     fetched = gold(pid)["url"].replace("https://vnexpress.net/", "http://m.vnexpress.net/") + "?utm_source=zalo#box"
-    assert extract_article(page(pid), fetched)["canonical_url"] == gold(pid)["url"]
+    assert extract_registered(page(pid), fetched)["canonical_url"] == gold(pid)["url"]
 
 
 def test_canonical_on_another_site_is_ignored():
@@ -388,4 +389,4 @@ def test_canonical_on_another_site_is_ignored():
                                              b'rel="canonical" href="https://syndication.example/')
     assert b"syndication.example" in html
     url = gold("vnexpress-4954454")["url"] + "?fbclid=x"
-    assert extract_article(html, url)["canonical_url"] == gold("vnexpress-4954454")["url"]
+    assert extract_registered(html, url)["canonical_url"] == gold("vnexpress-4954454")["url"]

@@ -5,6 +5,7 @@ baocantho  tammuoichanhoa/crawl_lastest_news  tmp_baocantho_article.html
 baodautu   meth04/tracking_news-mcp           tests/fixtures/baodautu_article.html
 znews      tammuoichanhoa/crawl_lastest_news  znews_sample_article.html"""
 from pipelines.extract import extract_article
+from registered import extract_registered
 
 P1 = "Trong năm, toàn ngành đã triển khai 66.032 cuộc thanh tra, kiểm tra tại 79.894 đơn vị trên cả nước."
 P2 = "Phát biểu chỉ đạo hội nghị, Phó Thủ tướng ghi nhận và biểu dương những thành tựu đạt được của ngành."
@@ -39,14 +40,14 @@ CANTHO_URL = "https://baocantho.com.vn/tap-trung-thanh-tra-a196670.html"
 
 
 def test_content_fck_lead_with_bold_agency_tag_is_the_sapo():
-    article = extract_article(CANTHO, CANTHO_URL)
+    article = extract_registered(CANTHO, CANTHO_URL)
     assert article["sapo"] == CANTHO_LEAD
     assert not article["body"].startswith("(CTO)")
     assert article["body"].split("\n")[0] == P1
 
 
 def test_content_fck_breadcrumb_h1_is_not_the_title_and_the_shown_time_wins_over_a_bare_date():
-    article = extract_article(CANTHO, CANTHO_URL)
+    article = extract_registered(CANTHO, CANTHO_URL)
     assert article["title"] == "Tập trung thanh tra các lĩnh vực có nguy cơ"
     assert article["published_at"] == "2026-01-08T18:21:00+07:00"
     assert article["authors"] == ["P.Y"]
@@ -82,7 +83,7 @@ ZNEWS = f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8" />
 
 
 def test_article_scope_is_the_element_holding_headline_and_body_so_its_tag_list_is_read():
-    article = extract_article(ZNEWS, "https://znews.vn/phat-hanh-du-an-tien-ao-post1592000.html")
+    article = extract_registered(ZNEWS, "https://znews.vn/phat-hanh-du-an-tien-ao-post1592000.html")
     assert article["tags"] == ["Hà Nội", "Tiền mã hóa"]
     assert article["title"] == "Phát hành dự án tiền ảo, chiếm đoạt tiền của hơn 3.000 nhà đầu tư"
     assert article["body"].split("\n") == [P1, "Ảnh minh họa do cơ quan chức năng cung cấp.", P2]
@@ -97,7 +98,7 @@ def test_znews_inline_teasers_and_the_house_promo_box_are_not_text():
               '<p class="summary">Trong phiên giao dịch chiều 22/12, giá vàng miếng SJC lập kỷ lục mới.</p></a>'
               '</div></td></tr></tbody></table>')
     html = ZNEWS.replace(f"<p>{P2}</p>", f"<p>{P2}</p> {teaser} {promo}")
-    article = extract_article(html, "https://znews.vn/phat-hanh-du-an-tien-ao-post1592000.html")
+    article = extract_registered(html, "https://znews.vn/phat-hanh-du-an-tien-ao-post1592000.html")
     assert article["body"].split("\n")[-1] == P2
     assert "Tủ sách" not in article["body"] and "Kỷ lục mới" not in article["body"]
     assert article["related"] == [{"url": "https://znews.vn/ky-luc-moi-cua-gia-vang-post1613421.html",
@@ -105,7 +106,7 @@ def test_znews_inline_teasers_and_the_house_promo_box_are_not_text():
 
 
 def test_content_fck_tag_links_and_the_read_more_box_below_the_text_are_kept_as_tags_and_related():
-    article = extract_article(CANTHO, CANTHO_URL)
+    article = extract_registered(CANTHO, CANTHO_URL)
     assert article["tags"] == ["ngành Thanh tra"]
     assert [r["title"] for r in article["related"]] == ["Kiểm tra công tác bầu cử tại xã An Lạc Thôn"]
 
@@ -139,7 +140,7 @@ BAODAUTU = f"""<!doctype html><html lang="vi"><head><meta charset="UTF-8">
 
 
 def test_baodautu_layout_gives_title_byline_time_caption_tags_and_both_related_boxes():
-    article = extract_article(BAODAUTU, "https://baodautu.vn/xu-phat-giam-doc-tai-chinh-d538952.html")
+    article = extract_registered(BAODAUTU, "https://baodautu.vn/xu-phat-giam-doc-tai-chinh-d538952.html")
     assert article["title"] == "Xử phạt Giám đốc tài chính vì thao túng cổ phiếu"
     assert article["sapo"] == "Ông Tống Anh Linh đã sử dụng 30 tài khoản chứng khoán để mua, bán cổ phiếu AAT."
     assert article["authors"] == ["Nguyên Minh"]

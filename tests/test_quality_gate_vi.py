@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.extract import extract_article
+from registered import extract_registered
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 sys.path.insert(0, str(SHARED / "tools"))
@@ -28,7 +29,7 @@ def scores() -> dict:
     for gold_path in sorted(PAGES.glob("*.gold.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         html = (PAGES / f"{gold['id']}.html").read_bytes()
-        out[gold["id"]] = score_page(gold, extract_article(html, gold["url"]))
+        out[gold["id"]] = score_page(gold, extract_registered(html, gold["url"]))
     return out
 
 

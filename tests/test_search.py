@@ -8,7 +8,7 @@ import pytest
 
 from archive import search
 from archive.store import Archive
-from pipelines.text import fold_accents, nfc, unify_tones
+from common.text import fold_accents, nfc, unify_tones
 from crawler.sites import load_sites, site_for_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "search"

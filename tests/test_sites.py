@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from cli.main import cli
 from crawler.discovery import feeds_from_html, links_from_page
 from crawler.sites import (
     CMS_FAMILIES,

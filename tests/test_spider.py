@@ -23,7 +23,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler import settings as project_settings
-from crawler.lock import db_lock
+from archive.lock import db_lock
 from crawler.middlewares import mirror_url, origin_map, real_url
 from crawler.sites import UnknownSite, get_site, load_sites
 from crawler.spiders.news import NewsSpider, Page, charset_problem, failure_reason
@@ -233,8 +233,9 @@ def test_mirror_urls_round_trip_to_the_real_url():
 # -- pipelines' pure parts ----------------------------------------------------------------------
 
 def raw_page(name: str, url: str = BAOLAOCAI_URL, site: str = "baolaocai") -> Page:
-    return Page(url=url, site=site, final_url=url, status=200, body=fixture_bytes(name),
-                fetched_at="2026-01-01T00:00:00+00:00")
+    """A fetched page as the spider yields it: with what the registry knows of its site."""
+    return Page(url=url, site=site, site_profile=get_site(site).profile(), final_url=url, status=200,
+                body=fixture_bytes(name), fetched_at="2026-01-01T00:00:00+00:00")
 
 
 def test_extract_stage_fills_the_article_with_site_facts():
@@ -277,7 +278,7 @@ def test_validation_keeps_a_real_article():
 
 def test_lock_is_reentrant_in_one_process_and_exclusive_across_processes(tmp_path):
     db = tmp_path / "a.db"
-    other = [sys.executable, "-c", "import sys; from crawler.lock import db_lock\n"
+    other = [sys.executable, "-c", "import sys; from archive.lock import db_lock\n"
              "try:\n    db_lock(sys.argv[1]).__enter__()\nexcept Exception as e:\n    print(e); sys.exit(3)",
              str(db)]
     with db_lock(db):

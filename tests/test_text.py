@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from pipelines.text import content_key, fold_accents, fold_spaces, nfc, unify_tones
+from common.text import content_key, fold_accents, fold_spaces, nfc, unify_tones
 
 
 @pytest.mark.parametrize("old, new", [

@@ -1,6 +1,6 @@
 import pytest
 
-from archive.urls import BadURL, article_canonical, canonical_url, same_site
+from common.urls import BadURL, article_canonical, canonical_url, same_site
 
 ALIASES = {"baovinhphuc.com.vn": "baophutho.vn", "www.baovinhphuc.com.vn": "baophutho.vn",
            "baoyenbai.com.vn": "baolaocai.vn"}

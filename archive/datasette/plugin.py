@@ -10,34 +10,39 @@ through --plugins-dir archive/datasette/plugins).
 """
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from urllib.parse import parse_qs
 
 from datasette import hookimpl
 from datasette.utils import escape_fts
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
-from pipelines.text import unify_tones
 
 from archive import search
 from archive.datasette.chart import PER_DAY_SQL, line_chart_svg, per_day_series
-from archive.urls import BadURL, canonical_url
+from common.text import unify_tones
+from common.urls import BadURL, canonical_url, host_aliases
 
-def _aliases():
+def _registered_aliases(conn) -> dict[str, str]:
+    """Host forms → main domain of the sites registered in the archive on `conn` (none elsewhere)."""
     try:
-        from crawler.sites import host_aliases
-        return host_aliases()
-    except Exception:  # the registry is optional for browsing an archive
-        return None
+        rows = conn.execute("SELECT domains, old_domains FROM sites WHERE domains LIKE '[\"%'").fetchall()
+    except sqlite3.Error:  # another database datasette serves, without a sites table
+        return {}
+    return host_aliases((json.loads(domains), json.loads(old or "[]")) for domains, old in rows)
 
 
-def _canonical_url(url):
-    if url is None:
-        return None
-    try:
-        return canonical_url(str(url), _aliases())
-    except (BadURL, ValueError):
-        return str(url)  # not a URL (an article id, say): compare it as given
+def _canonical_url_function(aliases: dict[str, str]):
+    def canonical(url):
+        if url is None:
+            return None
+        try:
+            return canonical_url(str(url), aliases)
+        except (BadURL, ValueError):
+            return str(url)  # not a URL (an article id, say): compare it as given
+    return canonical
 
 
 def _escape_fts(query):
@@ -49,7 +54,8 @@ def _escape_fts(query):
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     search.register_functions(conn)
-    conn.create_function("canonical_url", 1, _canonical_url, deterministic=True)
+    conn.create_function("canonical_url", 1, _canonical_url_function(_registered_aliases(conn)),
+                         deterministic=True)
     conn.create_function("escape_fts", 1, _escape_fts, deterministic=True)
 
 

@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.text import fold_accents, nfc, unify_tones
+from common import urls
+from common.text import fold_accents, nfc, unify_tones
 
 SITES_TOML = Path(__file__).with_name("sites.toml")
 
@@ -51,6 +52,13 @@ class Site:
     @property
     def start_url(self) -> str:
         return f"https://{self.domain}/"
+
+    def profile(self) -> dict:
+        """What extraction needs to know of the site, as plain data: the spider puts it in each
+        page item, so pipelines/ never reads the registry."""
+        return {"slug": self.slug, "name": self.name, "province": self.province, "cms": self.cms,
+                "selectors": dict(self.selectors), "article_pattern": self.article_pattern,
+                "domains": list(self.domains), "old_domains": list(self.old_domains)}
 
 
 class UnknownSite(KeyError):
@@ -176,19 +184,16 @@ def site_for_url(url: str) -> Site | None:
     return _sites_by_host().get(bare_host(host or ""))
 
 
+def site_profile_for_url(url: str) -> dict | None:
+    """What extraction needs to know of the site serving `url` (Site.profile()), None if unknown."""
+    site = site_for_url(url)
+    return site.profile() if site is not None else None
+
+
 @cache
 def host_aliases() -> dict[str, str]:
-    """Every known host form → the site's main domain.
-
-    Covers each current and old domain with and without www./m./amp. An old domain is listed
-    under a site only when its content moved there, so aliasing it never merges unrelated pages.
-    """
-    aliases = {}
-    for site in load_sites().values():
-        for host in site.domains + site.old_domains:
-            for prefix in ("",) + HOST_PREFIXES:
-                aliases[prefix + host] = site.domain
-    return aliases
+    """Every known host form of the registered sites → the site's main domain (common.urls)."""
+    return urls.host_aliases((site.domains, site.old_domains) for site in load_sites().values())
 
 
 def _province_key(name: str) -> str:

@@ -30,7 +30,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 
 from archive.store import Archive
-from archive.urls import BadURL, canonical_url
+from common.urls import BadURL, canonical_url
 from crawler import discovery
 from crawler.sites import Site, bare_host, get_site, host_aliases, load_sites, site_for_url
 
@@ -44,6 +44,7 @@ class Page:
     """One fetch of an article URL: the raw page, or why there is none."""
     url: str                   # the real URL asked for (before redirects)
     site: str                  # registry slug, or the host for an unregistered site
+    site_profile: dict | None = field(default=None, repr=False)  # Site.profile() of a registered site
     final_url: str = ""        # after redirects
     status: int | None = None
     headers: dict = field(default_factory=dict)
@@ -166,7 +167,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         if not self.refresh:
-            self._archive = Archive(self.crawler.settings.get("TINTINH_DB"))
+            self._archive = Archive(self.crawler.settings.get("TINTINH_DB"), aliases=host_aliases())
         sources = self.settings.getlist("TINTINH_DISCOVERY")
         for target in self.targets.values():
             site = target.site
@@ -278,7 +279,8 @@ class NewsSpider(scrapy.Spider):
         target = self.targets[slug]
         self.ok_responses += 1
         page = Page(url=response.request.meta.get("redirect_urls", [response.url])[0],
-                    site=target.slug, final_url=response.url, status=response.status,
+                    site=target.slug, site_profile=target.site.profile() if target.site else None,
+                    final_url=response.url, status=response.status,
                     headers=_kept_headers(response), fetched_at=now_iso())
         content_type = page.headers.get("content-type", "")
         # Scrapy guesses the class from the URL when the type is unknown (a PDF at …-post1.html

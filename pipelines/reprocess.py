@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 from archive.export import site_since
 from archive.store import Archive, ArchiveError, open_archive
+from pipelines.extract import ExtractionError, extract_article
 
 CHUNK = 8
 
@@ -36,27 +37,19 @@ def _page_ids(archive: Archive, site: str | None, since: str | None) -> list[int
         " GROUP BY coalesce(final_url, url) ORDER BY 1", params)]
 
 
-def _jobs(archive: Archive, ids: list[int]) -> Iterator[tuple]:
+def _jobs(archive: Archive, ids: list[int], sites: Mapping[str, dict]) -> Iterator[tuple]:
     for pid in ids:
         url, final_url, site_slug, fetched_at = archive.conn.execute(
             "SELECT url, final_url, site, fetched_at FROM pages WHERE id = ?", (pid,)).fetchone()
-        yield pid, final_url or url, site_slug, fetched_at, archive.page_body(pid)
-
-
-def _registry_site(slug: str | None):
-    try:
-        from crawler.sites import get_site
-        return get_site(slug) if slug else None
-    except Exception:  # an unregistered site: extraction finds the layout by itself
-        return None
+        yield pid, final_url or url, site_slug, sites.get(site_slug), fetched_at, archive.page_body(pid)
 
 
 def extract_page(job: tuple) -> tuple:
-    """Worker: (page_id, url, site, fetched_at, body) → (page_id, fetched_at, article or None, reason)."""
-    from pipelines.extract import ExtractionError, extract_article
-    page_id, url, slug, fetched_at, body = job
+    """Worker: (page_id, url, site, site profile, fetched_at, body) → (page_id, fetched_at,
+    article or None, reason)."""
+    page_id, url, slug, profile, fetched_at, body = job
     try:
-        article = extract_article(body, url, _registry_site(slug))
+        article = extract_article(body, url, profile)
     except ExtractionError as e:
         return page_id, fetched_at, None, f"{type(e).__name__}: {e}"
     except Exception as e:  # a parser crash on one page must not stop the others
@@ -67,19 +60,24 @@ def extract_page(job: tuple) -> tuple:
 
 
 def reprocess(path, *, site: str | None = None, since: str | None = None, processes: int | None = None,
+              sites: Mapping[str, dict] | None = None, aliases: dict[str, str] | None = None,
               extract: Callable[[tuple], tuple] = extract_page) -> ReprocessResult:
-    """Re-extract the latest stored page of every URL (optionally one site, fetched since a date)."""
+    """Re-extract the latest stored page of every URL (optionally one site, fetched since a date).
+
+    `sites` maps a slug to what the registry knows of that site (crawler.sites.Site.profile());
+    pages of other sites are extracted as of an unknown layout. `aliases` as for `Archive`."""
+    sites = sites or {}
     if processes is not None and processes < 1:
         raise ArchiveError("--processes must be at least 1")
     result = ReprocessResult()
-    with open_archive(path) as archive:
+    with open_archive(path, aliases=aliases) as archive:
         ids = _page_ids(archive, site, since)
         pool = multiprocessing.Pool(processes) if processes != 1 and len(ids) > 1 else None
         step = CHUNK * 8 * (processes or multiprocessing.cpu_count())
         try:
             for start in range(0, len(ids), step):
                 # bodies are read here, in the writer's thread, a slice at a time (bounded memory)
-                jobs = list(_jobs(archive, ids[start:start + step]))
+                jobs = list(_jobs(archive, ids[start:start + step], sites))
                 outputs = pool.imap(extract, jobs, CHUNK) if pool else map(extract, jobs)
                 _store(archive, outputs, result)
         finally:

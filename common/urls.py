@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+from typing import Iterable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 _HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
@@ -38,6 +39,22 @@ def _normalise_percent(text: str) -> str:
         return char if _UNRESERVED.fullmatch(char) else "%" + m.group(1).upper()
     text = _PERCENT.sub(fix, unicodedata.normalize("NFC", text))
     return quote(text, safe=_PATH_SAFE + "%")
+
+
+def host_aliases(sites: Iterable[tuple[Iterable[str], Iterable[str]]]) -> dict[str, str]:
+    """Every form of each site's hosts → its main domain, from (domains, old_domains) pairs with
+    the main (current) domain first: each host with and without www./m./amp.
+
+    An old domain is listed under a site only when its content moved there, so aliasing it
+    never merges unrelated pages.
+    """
+    aliases = {}
+    for domains, old_domains in sites:
+        domains = list(domains)
+        for host in domains + list(old_domains):
+            for prefix in ("", "www.", "m.", "amp."):
+                aliases[prefix + host] = domains[0]
+    return aliases
 
 
 def _host(netloc: str, aliases: dict[str, str] | None) -> str:

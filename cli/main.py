@@ -10,7 +10,7 @@ Commands (owner module in brackets):
   serve      [archive.serve]      open the archive in datasette
   stats      [archive.store]      counts per site
   export     [archive.export]     JSONL / CSV for corpus builders
-  reprocess  [archive.reprocess]  rebuild articles from stored raw pages with today's rules
+  reprocess  [pipelines.reprocess]  rebuild articles from stored raw pages with today's rules
   import     [archive.load]       JSON Lines of articles into the archive, deduplicated
 """
 from __future__ import annotations
@@ -59,6 +59,7 @@ def serve(db, host, port):
               help="TSV of pages (path TAB url, no header): JSON Lines out, one per page")
 def extract_command(page, url, manifest):
     """One saved page (.html or .html.gz) → one JSON article; --manifest for many pages."""
+    from crawler.sites import site_profile_for_url
     from pipelines.batch import ManifestError, extract_manifest, read_page
     from pipelines.extract import ExtractionError, extract_article, parse_html
 
@@ -66,7 +67,7 @@ def extract_command(page, url, manifest):
         raise click.ClickException("give one PAGE, or --manifest PAGES.tsv")
     if manifest:
         try:
-            for result in extract_manifest(manifest):
+            for result in extract_manifest(manifest, site_profile_for_url):
                 click.echo(_json_line(result))
         except ManifestError as e:
             raise click.ClickException(str(e)) from None
@@ -80,7 +81,7 @@ def extract_command(page, url, manifest):
             url = (parse_html(data).xpath("//link[@rel='canonical']/@href") or [""])[0].strip()
             if not url:
                 raise click.ClickException("the page names no canonical URL: give --url")
-        click.echo(_json_line(extract_article(data, url)))
+        click.echo(_json_line(extract_article(data, url, site_profile_for_url(url))))
     except ExtractionError as e:
         raise click.ClickException(f"{page}: {type(e).__name__}: {e}") from None
 
@@ -192,8 +193,8 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     """
     import sqlite3
 
+    from archive.lock import CrawlLocked
     from archive.store import ArchiveError
-    from crawler.lock import CrawlLocked
     from crawler.run import crawl
     from crawler.sites import UnknownSite
 
@@ -218,8 +219,8 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
               help="The archive to write.")
 def demo_command(db):
     """Crawl a bundled miniature mirror of a few news sites (served on 127.0.0.1, no network)."""
+    from archive.lock import CrawlLocked
     from crawler.demo import run_demo
-    from crawler.lock import CrawlLocked
 
     try:
         result = run_demo(db, progress=click.echo)
@@ -308,10 +309,12 @@ def export_command(db, fmt, output, site, since, skip_duplicates):
 @click.option("--processes", type=click.IntRange(min=1), help="Extraction processes (default: one per CPU).")
 def reprocess_command(db, site, since, processes):
     """Rebuild articles from the stored raw pages with today's extraction rules."""
-    from archive.reprocess import reprocess
     from archive.store import ArchiveError
+    from crawler.sites import host_aliases, load_sites
+    from pipelines.reprocess import reprocess
     try:
-        result = reprocess(db, site=site, since=since, processes=processes)
+        result = reprocess(db, site=site, since=since, processes=processes, aliases=host_aliases(),
+                           sites={slug: s.profile() for slug, s in load_sites().items()})
     except ArchiveError as e:
         raise click.ClickException(str(e)) from None
     click.echo(str(result))
@@ -327,8 +330,9 @@ def import_command(files, db, processes):
     """Load JSON Lines of articles (from export, extract --manifest, clean-text --jsonl), deduplicated."""
     from archive.load import load
     from archive.store import Archive, ArchiveError
+    from crawler.sites import host_aliases
     try:
-        with Archive(db) as archive:
+        with Archive(db, aliases=host_aliases()) as archive:
             for name in files:
                 with click.open_file(name, encoding="utf-8") as lines:
                     result = load(archive, lines, processes=processes)
