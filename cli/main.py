@@ -320,6 +320,57 @@ def reprocess_command(db, site, since, processes):
     click.echo(str(result))
 
 
+@cli.command("import-warc", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive to load into (created if missing).")
+@click.option("--site", "slugs", multiple=True, help="Only pages of this registered site (repeatable).")
+@click.option("--all-vn", is_flag=True, help="Also any other .vn host, as an unregistered site.")
+@click.option("--hosts", type=click.File(encoding="utf-8"), help="Also these hosts (one per line).")
+def import_warc_command(files, db, slugs, all_vn, hosts):
+    """Backfill from WARC/ARC files (.warc.gz, .warc, .arc.gz; - for stdin): their HTML pages of
+    registered sites go through extraction, dedup and storage as a crawl's would."""
+    from archive.store import Archive, ArchiveError
+    from crawler.run import summary_lines
+    from crawler.sites import UnknownSite, host_aliases, url_site_filter
+    from pipelines.warc_import import import_warc
+
+    try:
+        site_for = url_site_filter(list(slugs), all_vn=all_vn,
+                                   hosts=[h.strip() for h in hosts or () if h.strip()])
+    except UnknownSite as e:
+        raise click.ClickException(str(e)) from None
+    try:
+        with Archive(db, aliases=host_aliases()) as archive:
+            sources = ((name, click.open_file(name, "rb")) for name in files)
+            result = import_warc(archive, sources, site_for, progress=click.echo)
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    for line in summary_lines({"sites": result.summary()}):
+        click.echo(line)
+    click.echo(f"{result.records} HTML pages read from {len(files)} file(s) (run {result.run_id}, archive {db})")
+
+
+@cli.command("export-warc", context_settings=CONTEXT)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive file.")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="The .warc.gz to write.")
+@click.option("--site", help="Only this site (registry slug).")
+@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE (YYYY-MM-DD).")
+def export_warc_command(db, output, site, since):
+    """The archive's raw pages as WARC (request, response and metadata records, gzip per record)."""
+    from archive.store import ArchiveError, open_archive
+    from archive.warc import export_warc
+    try:
+        with open_archive(db) as archive:
+            n = export_warc(archive, output, site=site, since=since)
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from None
+    click.echo(f"{n} pages written to {output}", err=True)
+
+
 @cli.command("import", context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),

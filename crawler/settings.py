@@ -63,3 +63,9 @@ TINTINH_SITEMAP_CHILDREN = 20     # child sitemaps followed per sitemap index, n
 TINTINH_MIN_BODY_CHARS = 80       # shorter bodies are dropped as "short_body"
 
 FEED_EXPORT_ENCODING = "utf-8"
+
+# WARC as the crawl goes (crawler.warc_recorder): every response into <dir>/tintinh-*.warc.gz,
+# a new file past the size limit. Off unless a directory is given.
+DOWNLOADER_MIDDLEWARES = {"crawler.warc_recorder.WarcRecorder": 950}   # next to the downloader
+TINTINH_WARC_DIR = ""
+TINTINH_WARC_MAX_BYTES = 1024 * 1024 * 1024

@@ -190,6 +190,26 @@ def site_profile_for_url(url: str) -> dict | None:
     return site.profile() if site is not None else None
 
 
+def url_site_filter(slugs: list[str] | None = None, *, all_vn: bool = False,
+                    hosts: list[str] | None = None):
+    """url → (site slug, Site.profile() or None) for the URLs to take, None for the others.
+
+    Registered sites are taken (only `slugs` when given); with `all_vn` any other .vn host too,
+    and with `hosts` those hosts, as unregistered sites named by their host."""
+    chosen = {get_site(slug) for slug in slugs} if slugs else None
+    extra = {bare_host(h) for h in hosts or ()}
+
+    def site_of(url: str):
+        site = site_for_url(url)
+        if site is not None:
+            return (site.slug, site.profile()) if chosen is None or site in chosen else None
+        host = bare_host(urlsplit(url).hostname or "") if "//" in url else ""
+        if host and (host in extra or all_vn and host.endswith(".vn")):
+            return host, None
+        return None
+    return site_of
+
+
 @cache
 def host_aliases() -> dict[str, str]:
     """Every known host form of the registered sites → the site's main domain (common.urls)."""
