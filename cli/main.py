@@ -378,21 +378,32 @@ def export_warc_command(db, output, site, since):
 @click.option("--processes", type=click.IntRange(min=0),
               help="Processes preparing articles beside the writer (default: one per CPU but one; 0: none).")
 def import_command(files, db, processes):
-    """Load JSON Lines of articles (from export, extract --manifest, clean-text --jsonl), deduplicated."""
+    """Load JSON Lines of articles (from export, extract --manifest, clean-text --jsonl), deduplicated.
+
+    \b
+    A line that cannot be loaded (not UTF-8, not a JSON object, a field of the wrong type,
+    over 5 MB, refused by the archive) is reported on stderr with its number and skipped; the
+    rest is loaded. Exit status 1 when any line was skipped. FILE "-" reads standard input.
+    """
     from archive.load import load
     from archive.store import Archive, ArchiveError
     from crawler.sites import host_aliases
+    skipped = 0
     try:
         with Archive(db, aliases=host_aliases()) as archive:
             for name in files:
-                with click.open_file(name, encoding="utf-8") as lines:
-                    result = load(archive, lines, processes=processes)
-                for problem in result.problems:
+                try:
+                    with click.open_file(name, "rb") as stream:
+                        result = load(archive, stream, processes=processes)
+                except OSError as e:
+                    raise click.ClickException(f"cannot read {name}: {e.strerror or e}") from None
+                for problem in result.described():
                     click.echo(f"{name}: {problem}", err=True)
-                if result.bad > len(result.problems):
-                    click.echo(f"{name}: … and {result.bad - len(result.problems)} more bad lines", err=True)
+                if result.skipped > len(result.problems):
+                    click.echo(f"{name}: … and {result.skipped - len(result.problems)} more skipped lines", err=True)
                 click.echo(f"{name}: {result}")
+                skipped += result.skipped
     except ArchiveError as e:
         raise click.ClickException(str(e)) from None
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{name} is not UTF-8 text (JSON Lines are UTF-8)") from None
+    if skipped:
+        raise click.ClickException(f"{skipped} line{'s' if skipped > 1 else ''} skipped (see above)")
