@@ -25,7 +25,14 @@ def is_loopback(name: str) -> bool:
 
 
 class LoopbackOnlyResolver(CachingThreadedResolver):
+    """Loopback names only; `*.localhost` names are 127.0.0.1 (RFC 6761 §6.3) even where the
+    system resolver does not know them, so tests can give a local server several names.
+
+    It only answers: whether a crawl may connect to the address is crawler.guard's decision."""
+
     def getHostByName(self, name: str, timeout=()):
         if not is_loopback(name):
             return defer.fail(DNSLookupError(f"{name}: offline crawl resolves loopback names only"))
+        if name.lower().rstrip(".").endswith(".localhost"):
+            return defer.succeed("127.0.0.1")
         return super().getHostByName(name, timeout)

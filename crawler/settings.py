@@ -49,6 +49,17 @@ DOWNLOAD_HANDLERS = {
 }
 TINTINH_ORIGINS = {}
 
+# No request leaves the crawl target (crawler/guard.py): another host, or another port of a
+# `--url` host, is refused before robots.txt is asked for it (so before RobotsTxtMiddleware at 100),
+# and redirects come back here as new requests. The download handler above refuses connections to
+# private/loopback/link-local… addresses except the origins named with --url or TINTINH_ORIGINS.
+# robots.txt is read as RFC 9309 says (crawler/robots.py): first 500 KiB, 5xx = disallow all.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.guard.StayOnSiteMiddleware": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsMiddleware": 100,
+}
+
 # page → article → checked → archived; normalisation and cleaning happen inside extraction.
 ITEM_PIPELINES = {
     "pipelines.stages.ExtractPipeline": 100,
@@ -66,6 +77,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # WARC as the crawl goes (crawler.warc_recorder): every response into <dir>/tintinh-*.warc.gz,
 # a new file past the size limit. Off unless a directory is given.
-DOWNLOADER_MIDDLEWARES = {"crawler.warc_recorder.WarcRecorder": 950}   # next to the downloader
+DOWNLOADER_MIDDLEWARES["crawler.warc_recorder.WarcRecorder"] = 950   # next to the downloader
 TINTINH_WARC_DIR = ""
 TINTINH_WARC_MAX_BYTES = 1024 * 1024 * 1024

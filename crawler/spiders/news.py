@@ -27,11 +27,14 @@ from scrapy.exceptions import (
 )
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 
 from archive.store import Archive
 from common.urls import BadURL, canonical_url
 from crawler import discovery
+from crawler.guard import Refused
+from crawler.robots import ROBOTS_META, RobotsUnavailable
 from crawler.sites import Site, bare_host, get_site, host_aliases, load_sites, site_for_url
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -60,10 +63,20 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+UNREACHABLE = {"dns_error", "connection_refused", "timeout", "download_failed", "forbidden_address"}
+
+
 def failure_reason(failure) -> tuple[str, str]:
     """A Twisted failure from an errback → (reason, detail)."""
     exc = failure.value
     detail = str(exc)
+    if isinstance(exc, RobotsUnavailable) and exc.cause is not None:
+        # robots.txt could not be fetched at all: the host is unreachable, say how
+        reason, why = failure_reason(Failure(exc.cause))
+        if reason in UNREACHABLE:
+            return reason, f"robots.txt: {why}"
+    if isinstance(exc, Refused):   # off_site, off_site_redirect, forbidden_address, robots_unavailable
+        return exc.reason, exc.detail
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}", f"HTTP {exc.response.status}"
     if isinstance(exc, CannotResolveHostError):
@@ -192,7 +205,8 @@ class NewsSpider(scrapy.Spider):
                     "section": self.parse_section, "start": self.parse_section}[kind]
         return scrapy.Request(url, callback=callback, errback=self.fetch_failed, dont_filter=True,
                               cb_kwargs={"slug": target.slug},
-                              meta={"site": target.slug, "kind": kind})
+                              # a robots.txt is read up to its first 500 KiB, whatever its size
+                              meta={"site": target.slug, "kind": kind, ROBOTS_META: kind == "robots"})
 
     def parse_feed(self, response, slug: str):
         target = self.targets[slug]
