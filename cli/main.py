@@ -57,7 +57,9 @@ def serve(db, host, port):
 @click.option("--url", help="the page's URL (default: its <link rel=canonical>)")
 @click.option("--manifest", type=click.Path(dir_okay=False),
               help="TSV of pages (path TAB url, no header): JSON Lines out, one per page")
-def extract_command(page, url, manifest):
+@click.option("--content-type", help="the HTTP Content-Type the page came with, e.g. "
+              "'text/html; charset=windows-1258': its charset outranks the page's own <meta>")
+def extract_command(page, url, manifest, content_type):
     """One saved page (.html or .html.gz) → one JSON article; --manifest for many pages."""
     from crawler.sites import site_profile_for_url
     from pipelines.batch import ManifestError, extract_manifest, read_page
@@ -78,10 +80,10 @@ def extract_command(page, url, manifest):
         raise click.ClickException(f"cannot read {page}: {e}") from None
     try:
         if not url:
-            url = (parse_html(data).xpath("//link[@rel='canonical']/@href") or [""])[0].strip()
+            url = (parse_html(data, content_type).xpath("//link[@rel='canonical']/@href") or [""])[0].strip()
             if not url:
                 raise click.ClickException("the page names no canonical URL: give --url")
-        click.echo(_json_line(extract_article(data, url, site_profile_for_url(url))))
+        click.echo(_json_line(extract_article(data, url, site_profile_for_url(url), content_type)))
     except ExtractionError as e:
         raise click.ClickException(f"{page}: {type(e).__name__}: {e}") from None
 

@@ -1,8 +1,9 @@
 """Page HTML → clean article dict (pipelines.article), for Vietnamese news pages.
 
 The cascade, for every page:
-1. decode the bytes (UTF-8 unless a BOM or the page clearly declares another charset) and parse
-   once with lxml;
+1. decode the bytes (pipelines.decode: BOM, the HTTP header's charset, the page's own <meta>,
+   then detection) and parse once with lxml; text typed in the TCVN3 or VNI fonts is converted
+   to Unicode (pipelines.legacy_vietnamese), or the page refused as LegacyEncoding;
 2. metadata from the head (pipelines.metadata): dates, authors, headline, tags, section;
 3. the layout: the registered site's CMS family (pipelines/families.toml, with the site's own
    selector overrides first), else the first family whose DOM signature matches the page, else the
@@ -16,7 +17,6 @@ The cascade, for every page:
 """
 from __future__ import annotations
 
-import codecs
 import re
 import tomllib
 from dataclasses import dataclass
@@ -28,10 +28,11 @@ import lxml.html
 from lxml import etree
 
 from common.urls import BadURL, article_canonical, host_aliases
-from pipelines import clean_dom
+from pipelines import clean_dom, legacy_vietnamese
 from pipelines.article import new_article
 from pipelines.clean_dom import first, text_of
 from pipelines.dates import split_published_modified, to_iso
+from pipelines.decode import CharsetMismatch, decode_page
 from pipelines.language import declared_language, page_language
 from pipelines.metadata import read_metadata
 from common.text import fold_accents, fold_spaces, nfc
@@ -47,6 +48,10 @@ class ExtractionError(Exception):
 
 class NotAnArticle(ExtractionError):
     """A listing page, an empty or broken page, or a page with no article body."""
+
+
+class LegacyEncoding(ExtractionError):
+    """Text in a legacy font encoding (TCVN3, VNI) that cannot be converted with certainty."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,6 @@ def family_named(name: str) -> Family | None:
 
 # ---- decoding and parsing -------------------------------------------------------------------
 
-_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
 # lxml.html's own parser picks each element's class in a Python callback, once per element object
@@ -107,39 +111,17 @@ _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
     entity=lxml.html.HtmlEntity))
 
 
-def decode_html(data: bytes | str) -> str:
-    """Page bytes → str: BOM first, then a charset the page itself declares, else UTF-8."""
-    if isinstance(data, str):
-        return data
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
-    m = _DECLARED.search(data[:8192])
-    if m:
-        name = m.group(1).decode("ascii", "ignore").lower()
-        try:
-            enc = codecs.lookup(name).name
-        except LookupError:
-            enc = "utf-8"
-        if enc not in ("utf-8", "ascii", "us-ascii"):
-            # A page that declares a legacy charset but is valid UTF-8 (common after a CMS move) is UTF-8.
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                return data.decode(enc, errors="replace")
+def decode_html(data: bytes | str, content_type: str | None = None) -> str:
+    """Page bytes → str by pipelines.decode's rule: BOM, then the HTTP header's charset
+    (`content_type`, when known), then the page's own declaration, then detection."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    if bad > 20 and bad * 1000 > len(data):  # a few broken bytes are replaced; a wrong charset is an error
-        raise ExtractionError(f"the page is not UTF-8 ({bad} undecodable bytes) and declares no other charset")
-    return text
+        return decode_page(data, content_type).text
+    except CharsetMismatch as e:
+        raise ExtractionError(f"the page is not in the charset it declares: {e}") from None
 
 
-def parse_html(data: bytes | str):
-    return _parse_text(_XML_DECL.sub("", decode_html(data), count=1))
+def parse_html(data: bytes | str, content_type: str | None = None):
+    return _parse_text(_XML_DECL.sub("", decode_html(data, content_type), count=1))
 
 
 def _parse_text(text: str):
@@ -152,6 +134,63 @@ def _parse_text(text: str):
     if root is None or root.find(".//body") is None and len(root) == 0:
         raise NotAnArticle("empty page")
     return root
+
+
+# ---- legacy font encodings ------------------------------------------------------------------
+
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
+_TEXT_ATTRIBUTES = ("content", "alt", "title")
+
+
+def _text_pieces(root):
+    """(element, "text"|"tail"|attribute, value, in an upper-case font) for every piece of text."""
+    stack = [(root, False, False)]
+    while stack:
+        el, upper, parent_upper = stack.pop()
+        if el.tail and el is not root:
+            yield el, "tail", el.tail, parent_upper
+        if not isinstance(el.tag, str):
+            continue
+        font = el.get("face") or el.get("style")
+        if font and legacy_vietnamese.upper_case_font(font):
+            upper = True
+        if el.text and (el.tag not in _NOT_TEXT or el.get("type") == "application/ld+json"):
+            yield el, "text", el.text, upper
+        for name in _TEXT_ATTRIBUTES:
+            value = el.get(name)
+            if value and not value.isascii():
+                yield el, name, value, upper
+        stack.extend((child, upper, upper) for child in reversed(el))
+
+
+def legacy_verdict(root_or_pieces) -> legacy_vietnamese.Verdict:
+    """Whether the page's text (its pieces holding no Unicode-only letter) is TCVN3 or VNI."""
+    pieces = _text_pieces(root_or_pieces) if hasattr(root_or_pieces, "iter") else root_or_pieces
+    return legacy_vietnamese.detect(value for _, _, value, _ in pieces
+                                    if not legacy_vietnamese.has_unicode_vietnamese(value))
+
+
+def convert_legacy_text(root) -> str | None:
+    """Text typed in a legacy font encoding (TCVN3, VNI) converted to Unicode in place; returns
+    the encoding, or None when the page has no such text. Raises LegacyEncoding when the page
+    looks legacy but which encoding, or whether at all, is not certain (the page is kept)."""
+    pieces = list(_text_pieces(root))
+    verdict = legacy_verdict(pieces)
+    if verdict.encoding is None:
+        return None
+    if not verdict.certain:
+        raise LegacyEncoding(f"text in a legacy font encoding, not converted with certainty ({verdict})")
+    for el, where, value, upper in pieces:
+        converted = legacy_vietnamese.convert_piece(value, verdict.encoding, upper)
+        if converted == value:
+            continue
+        if where == "text":
+            el.text = converted
+        elif where == "tail":
+            el.tail = converted
+        else:
+            el.set(where, converted)
+    return verdict.encoding
 
 
 # ---- layout detection -----------------------------------------------------------------------
@@ -388,14 +427,39 @@ def has_article_evidence(root, meta: dict, url: str, site: dict | None = None) -
 
 # ---- the cascade ----------------------------------------------------------------------------
 
-def extract_article(html: bytes | str, url: str, site: dict | None = None) -> dict:
-    """One page → one article dict (see pipelines.article). Raises NotAnArticle / ExtractionError.
+def extract_article(html: bytes | str, url: str, site: dict | None = None,
+                    content_type: str | None = None) -> dict:
+    """One page → one article dict (see pipelines.article). Raises NotAnArticle / ExtractionError
+    (LegacyEncoding for TCVN3/VNI text that cannot be converted with certainty).
 
     `site` is what the registry knows of the page's site (crawler.sites.Site.profile(): slug, name,
     province, cms, selectors, article_pattern, domains, old_domains); None for an unknown site,
-    whose layout is recognised from the page."""
-    text = _XML_DECL.sub("", decode_html(html), count=1)
+    whose layout is recognised from the page. `content_type` is the HTTP Content-Type header the
+    page came with, whose charset outranks the page's own declaration.
+
+    Text typed in a legacy font encoding (TCVN3, VNI) is converted: when the article read as is
+    holds such text (or, refused, its page does), the page is parsed again, its text converted
+    (convert_legacy_text) and the article read from that."""
+    text = _XML_DECL.sub("", decode_html(html, content_type), count=1)
+    try:
+        article = _extract_from_tree(_parse_text(text), text, url, site)
+    except NotAnArticle as e:
+        if not legacy_vietnamese.may_be_legacy(text):
+            raise
+        refused, article = e, None
+    if article is not None and not legacy_vietnamese.may_be_legacy(
+            "\n".join([article["title"], article["sapo"], article["body"]] + article["authors"])):
+        return article
     root = _parse_text(text)
+    if not convert_legacy_text(root):
+        if article is None:
+            raise refused
+        return article
+    return _extract_from_tree(root, None, url, site)   # the source no longer spells the text
+
+
+def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> dict:
+    """extract_article on the parsed page (`text`: its source, None if it no longer matches)."""
     meta = read_metadata(root)
     _, common = load_families()
     site_name = site.get("name", "") if site else ""

@@ -7,6 +7,7 @@ Only the latest fetch of each URL is read, so older copies never overwrite newer
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
@@ -39,17 +40,20 @@ def _page_ids(archive: Archive, site: str | None, since: str | None) -> list[int
 
 def _jobs(archive: Archive, ids: list[int], sites: Mapping[str, dict]) -> Iterator[tuple]:
     for pid in ids:
-        url, final_url, site_slug, fetched_at = archive.conn.execute(
-            "SELECT url, final_url, site, fetched_at FROM pages WHERE id = ?", (pid,)).fetchone()
-        yield pid, final_url or url, site_slug, sites.get(site_slug), fetched_at, archive.page_body(pid)
+        url, final_url, site_slug, fetched_at, headers = archive.conn.execute(
+            "SELECT url, final_url, site, fetched_at, headers FROM pages WHERE id = ?", (pid,)).fetchone()
+        # the Content-Type kept with the page: its charset outranks the page's own <meta>
+        content_type = json.loads(headers or "{}").get("content-type")
+        yield (pid, final_url or url, site_slug, sites.get(site_slug), fetched_at, archive.page_body(pid),
+               content_type)
 
 
 def extract_page(job: tuple) -> tuple:
-    """Worker: (page_id, url, site, site profile, fetched_at, body) → (page_id, fetched_at,
-    article or None, reason)."""
-    page_id, url, slug, profile, fetched_at, body = job
+    """Worker: (page_id, url, site, site profile, fetched_at, body, content type) → (page_id,
+    fetched_at, article or None, reason)."""
+    page_id, url, slug, profile, fetched_at, body, content_type = job
     try:
-        article = extract_article(body, url, profile)
+        article = extract_article(body, url, profile, content_type)
     except ExtractionError as e:
         return page_id, fetched_at, None, f"{type(e).__name__}: {e}"
     except Exception as e:  # a parser crash on one page must not stop the others

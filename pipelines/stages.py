@@ -20,7 +20,7 @@ from scrapy.exceptions import DropItem
 
 from archive.lock import db_lock
 from archive.store import Archive, ArchiveError
-from pipelines.extract import ExtractionError, NotAnArticle, extract_article
+from pipelines.extract import ExtractionError, LegacyEncoding, NotAnArticle, extract_article
 
 SUMMARY_STAT = "tintinh/summary"
 
@@ -42,10 +42,14 @@ class ExtractPipeline:
         if page["failure"]:
             raise Failed(page["failure"], page["detail"])
         site = page["site_profile"]  # what the registry knows of the site, put there by the spider
+        # the header's charset outranks the page's own <meta> (pipelines.decode)
+        content_type = next((v for k, v in (page["headers"] or {}).items() if k.lower() == "content-type"), None)
         try:
-            article = extract_article(page["body"], page["final_url"] or page["url"], site)
+            article = extract_article(page["body"], page["final_url"] or page["url"], site, content_type)
         except NotAnArticle as e:
             raise Failed("not_an_article", str(e)) from None
+        except LegacyEncoding as e:  # TCVN3/VNI text not converted with certainty: kept for reprocess
+            raise Failed("legacy_encoding", str(e)) from None
         except ExtractionError as e:
             raise Failed("extraction_error", str(e)) from None
         except Exception as e:  # a bug in a parser must not lose the page: it is kept for reprocess

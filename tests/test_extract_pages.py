@@ -1,4 +1,5 @@
 """extract_article on real saved pages: fields, families, listings, charsets, Unicode."""
+import codecs
 import gzip
 import hashlib
 import re
@@ -164,7 +165,7 @@ def to_cp1258(text: str) -> bytes:
         parts = unicodedata.normalize("NFD", ch)
         tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
         out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones)) + tones)
-    return "".join(out).encode("cp1258", errors="replace")
+    return "".join(out).encode("cp1258", errors="xmlcharrefreplace")
 
 
 def test_a_declared_legacy_charset_is_honoured():
@@ -172,6 +173,19 @@ def test_a_declared_legacy_charset_is_honoured():
     data = to_cp1258(html)
     article = extract_registered(data, gold("vnexpress-4954454")["url"])
     assert article["title"] == "Đau bụng kéo dài, phát hiện ung thư lymphoma ruột non"
+
+
+@pytest.mark.parametrize("pid", IDS)
+@pytest.mark.parametrize("encode, content_type", [
+    (lambda html: to_cp1258(html), "text/html; charset=windows-1258"),   # the header against the page's utf-8 <meta>
+    (lambda html: codecs.BOM_UTF16_LE + html.encode("utf-16-le"), "text/html; charset=utf-8"),
+    (lambda html: codecs.BOM_UTF16_BE + html.encode("utf-16-be"), None),
+], ids=["cp1258-header", "utf16le-bom", "utf16be-bom"])
+def test_every_real_page_reads_the_same_in_the_charset_its_header_or_bom_names(pid, encode, content_type):
+    original = extract(pid)
+    article = extract_registered(encode(page(pid).decode("utf-8")), gold(pid)["url"], content_type=content_type)
+    for field in ("title", "sapo", "body", "authors", "published_at", "tags"):
+        assert article[field] == original[field], field
 
 
 def test_utf8_byte_order_mark_is_removed():
@@ -248,9 +262,9 @@ def test_unknown_layout_goes_to_the_generic_fallback_with_its_byline():
     assert article["body"].split("\n")[0].startswith("Đoạn văn số 1")
 
 
-def test_bytes_in_another_charset_than_utf8_without_declaring_it_are_a_clear_error():
+def test_bytes_in_another_charset_than_the_utf8_they_declare_are_a_clear_error():
     data = gzip.decompress((PAGES / "baolaocai-404649-cp1258.html.gz").read_bytes())  # says utf-8, is cp1258
-    with pytest.raises(ExtractionError, match="not UTF-8"):
+    with pytest.raises(ExtractionError, match="not valid utf-8 as the page declares"):
         extract_registered(data, gold("baolaocai-404649")["url"])
     article = extract_registered(data.decode("cp1258"), gold("baolaocai-404649")["url"])  # the crawler's decoding
     assert article["title"] == gold("baolaocai-404649")["title"]

@@ -28,7 +28,6 @@ from scrapy.exceptions import (
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 
 from archive.store import Archive
 from common.urls import BadURL, canonical_url
@@ -36,6 +35,7 @@ from crawler import discovery
 from crawler.guard import Refused
 from crawler.robots import ROBOTS_META, RobotsUnavailable
 from crawler.sites import Site, bare_host, get_site, host_aliases, load_sites, site_for_url
+from pipelines import decode
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # Response headers worth keeping with a page (the rest is noise for an archive).
@@ -99,21 +99,9 @@ def failure_reason(failure) -> tuple[str, str]:
 
 
 def charset_problem(body: bytes, content_type: str) -> str:
-    """Why the body cannot be decoded with the charset it declares (UTF-8 when none), or ""."""
-    if body.startswith(b"\xef\xbb\xbf"):
-        declared = "utf-8"
-    else:
-        declared = (http_content_type_encoding(content_type) or html_body_declared_encoding(body)
-                    or "utf-8")
-    encoding = resolve_encoding(declared)
-    if encoding is None:
-        return f"unknown charset {declared!r}"
-    text = body.decode(encoding, errors="replace")
-    bad = text.count("\ufffd") - body.decode("latin-1").count("\ufffd")
-    # A stray broken byte is common and harmless; many mean the page is in another charset.
-    if bad > max(16, len(body) // 10000):
-        return f"{bad} byte sequences are not valid {declared}"
-    return ""
+    """Why the body cannot be read in the charset it declares, or "": the rule extraction and
+    reprocess decode by (pipelines.decode: BOM, HTTP header, <meta>, then detection)."""
+    return decode.charset_problem(body, content_type)
 
 
 def _kept_headers(response) -> dict:
