@@ -1,4 +1,9 @@
-"""Open an archive in datasette with tintinh's metadata, canned queries, plugin and chart."""
+"""Open an archive in datasette with tintinh's metadata, canned queries, plugin and chart.
+
+The archive is only read: datasette opens it with `mode=ro`, or as immutable when nothing can be
+written beside it (a read-only directory: no -shm file for a WAL archive). A damaged file is
+refused before serving (PRAGMA quick_check), not met later as HTTP 500s.
+"""
 from __future__ import annotations
 
 import copy
@@ -8,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from archive.dbfile import ArchiveError, check_file, connect_readonly, read_mode
+
 HERE = Path(__file__).resolve().parent / "datasette"
 METADATA_PATH = HERE / "metadata.yml"
 # Long article bodies would make table pages megabytes tall; the row page shows them whole.
@@ -16,7 +23,7 @@ SETTINGS = {"truncate_cells_html": 300, "default_page_size": 50,
 
 
 class ServeError(Exception):
-    """The archive cannot be served (missing file, not a tintinh archive)."""
+    """The archive cannot be served (missing file, not a tintinh archive, damaged, unreadable)."""
 
 
 @cache
@@ -33,16 +40,20 @@ def metadata_for(db_name: str) -> dict:
 
 
 def check_archive(db_path: str | Path) -> Path:
-    """The archive's path, or ServeError in one line if it is missing or not an archive."""
+    """The archive's path, or ServeError in one line if it is missing, not an archive, damaged
+    (PRAGMA quick_check) or unreadable. Read-only archives pass: they are opened read-only."""
     path = Path(db_path)
     if not path.is_file():
         raise ServeError(f"no archive at {path} (crawl first, or pass --db)")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = connect_readonly(path)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            check_file(conn, path)
         finally:
             conn.close()
+    except ArchiveError as e:
+        raise ServeError(str(e)) from None
     except sqlite3.DatabaseError as e:
         raise ServeError(f"{path} is not an SQLite database: {e}") from None
     missing = {"articles", "articles_fts"} - tables
@@ -61,7 +72,8 @@ def make_datasette(db_path: str | Path):
     path = check_archive(db_path)
     if not pm.is_registered(plugin):
         pm.register(plugin, name="tintinh")
-    return Datasette([str(path)], metadata=metadata_for(path.stem), settings=dict(SETTINGS))
+    files = {"immutables" if read_mode(path) == "immutable" else "files": [str(path)]}
+    return Datasette(**files, metadata=metadata_for(path.stem), settings=dict(SETTINGS))
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:

@@ -20,7 +20,7 @@ import sqlite3
 import unicodedata
 import zlib
 from collections import Counter, defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -30,7 +30,9 @@ import numpy as np
 import sqlite_utils
 
 from archive import dedup, search
-from archive.migrations import applied, migrate
+from archive.dbfile import (ArchiveDamaged, ArchiveError, StorageError, check_file, connect_readonly,
+                            read_error, read_only, storage_error, writable)
+from archive.migrations import MigrationError, applied, migrate
 from common.text import clean_lines, content_key, fold_spaces, nfc
 from common.urls import BadURL, article_canonical, canonical_url, host_aliases
 
@@ -58,8 +60,8 @@ _CANDIDATES_SQL = (
     " JOIN minhashes AS m USING (article_id)")
 
 
-class ArchiveError(Exception):
-    """Something the archive cannot do with the input it was given."""
+__all__ = ["Archive", "ArchiveDamaged", "ArchiveError", "BadArticle", "StorageError", "UnknownPage",
+           "connect", "open_archive", "prepare_article", "read_error"]
 
 
 class BadArticle(ArchiveError):
@@ -74,11 +76,12 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_archive(path: str | Path, *, aliases: dict[str, str] | None = None) -> "Archive":
+def open_archive(path: str | Path, *, aliases: dict[str, str] | None = None,
+                 readonly: bool = False) -> "Archive":
     """An existing archive; ArchiveError("no archive at X") instead of creating an empty one."""
     if not Path(path).is_file():
         raise ArchiveError(f"no archive at {path}")
-    return Archive(path, aliases=aliases)
+    return Archive(path, aliases=aliases, readonly=readonly)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -97,20 +100,46 @@ def connect(path: str | Path) -> sqlite3.Connection:
 class Archive:
     """One archive file. Not thread-safe: one writer per process (SQLite allows one at a time)."""
 
-    def __init__(self, path: str | Path, *, aliases: dict[str, str] | None = None):
+    def __init__(self, path: str | Path, *, aliases: dict[str, str] | None = None, readonly: bool = False,
+                 check: bool = True):
         """`aliases` maps host forms to a site's main domain for canonical URLs; by default they
-        come from the sites registered in this archive (`register_sites`)."""
+        come from the sites registered in this archive (`register_sites`).
+
+        A writer checks the file (`PRAGMA quick_check`, unless `check` is False because this
+        process just did: ArchiveDamaged) and migrates it; a `readonly` archive (stats, export,
+        a crawl's already-fetched lookups) only reads, and opens files it could not write."""
         self.path = Path(path)
         if self.path.is_dir():
             raise ArchiveError(f"{self.path} is a directory, not an archive file")
+        self.readonly = readonly
         try:
-            self.conn = connect(self.path)
-        except sqlite3.DatabaseError as e:  # a file that is not SQLite: say so in one line
-            raise ArchiveError(f"{self.path} is not a tintinh archive ({e})") from None
-        migrate(self.conn)
+            if readonly:
+                self.conn = connect_readonly(self.path)
+                search.register_functions(self.conn)
+                if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles'").fetchone():
+                    self.conn.close()
+                    raise ArchiveError(f"{self.path} is not a tintinh archive (no articles table)")
+            else:
+                if self.path.exists() and not writable(self.path):  # SQLite would open it read-only
+                    raise read_only(self.path)
+                self.conn = connect(self.path)
+                if check:
+                    check_file(self.conn, self.path)
+                migrate(self.conn)
+        except (sqlite3.DatabaseError, MigrationError, ArchiveError) as e:
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
+            if isinstance(e, ArchiveError):
+                raise
+            cause = e.__cause__ if isinstance(e, MigrationError) else e
+            problem = storage_error(self.path, cause) if isinstance(cause, sqlite3.Error) else None
+            if problem is None and isinstance(e, MigrationError):
+                raise
+            # anything else: a file that is not SQLite, say so in one line
+            raise problem or ArchiveError(f"{self.path} is not a tintinh archive ({e})") from None
         # Search indexing of our own inserts waits until the transaction ends (archive.search,
         # migration 3): one FTS segment per transaction instead of one per article.
-        self._fts = 3 in applied(self.conn)
+        self._fts = not readonly and 3 in applied(self.conn)
         self._deferring = 0  # vi_fts_deferred(): 1 only while our INSERT runs
         self._fts_pending = False  # rows inserted but not yet indexed (in temp.fts_pending)
         if self._fts:
@@ -119,6 +148,7 @@ class Archive:
         self.db = sqlite_utils.Database(self.conn)
         self.aliases = self._registered_aliases() if aliases is None else aliases
         self._depth = 0
+        self._unusable: StorageError | None = None  # set by the first write the file refused
         self._recent_rows: int | None = None  # rows in lsh_buckets (counted lazily)
         self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         self._pool, self._pool_size = None, 0  # worker processes of store_many
@@ -135,27 +165,44 @@ class Archive:
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        """SQLite errors that mean the file cannot be used (full, read-only, I/O, damage) become a
+        StorageError, and every later write of this Archive raises it again at once."""
+        if self._unusable is not None:
+            raise type(self._unusable)(str(self._unusable))
+        try:
+            yield
+        except sqlite3.Error as e:
+            problem = storage_error(self.path, e)
+            if problem is None:
+                raise
+            self._unusable = problem
+            raise problem from e
+
+    @contextmanager
     def _transaction(self) -> Iterator[None]:
         """One atomic unit: its own transaction, or a savepoint inside `batch()`."""
-        if self._depth:
-            self.conn.execute("SAVEPOINT unit")
+        with self._storage_errors():
+            if self._depth:
+                self.conn.execute("SAVEPOINT unit")
+                try:
+                    yield
+                except BaseException:
+                    if self.conn.in_transaction:  # SQLite rolls back all by itself after some I/O errors
+                        self.conn.execute("ROLLBACK TO unit")
+                        self.conn.execute("RELEASE unit")
+                    # rows the unit indexed are back in temp.fts_pending
+                    self._fts_pending, self._recent_rows = self._fts, None
+                    raise
+                self.conn.execute("RELEASE unit")
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
-                self.conn.execute("ROLLBACK TO unit")
-                self.conn.execute("RELEASE unit")
-                # rows the unit indexed are back in temp.fts_pending
-                self._fts_pending, self._recent_rows = self._fts, None
+                self._rollback()
                 raise
-            self.conn.execute("RELEASE unit")
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._rollback()
-            raise
-        self._commit()
+            self._commit()
 
     @contextmanager
     def batch(self) -> Iterator["Archive"]:
@@ -167,27 +214,38 @@ class Archive:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        with self._storage_errors():
+            self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         try:
             yield self
-        finally:
+        except BaseException:
             self._depth = 0
-            self._commit()  # what was stored before an error is kept
+            # what was stored before an error is kept, unless the file cannot take it (the error says why)
+            with suppress(StorageError), self._storage_errors():
+                self._commit()
+            raise
+        self._depth = 0
+        with self._storage_errors():
+            self._commit()
 
     def _commit(self) -> None:
         """Index the transaction's new articles, fold its dedup rows in, and commit — or roll back."""
+        if not self.conn.in_transaction:  # rolled back by SQLite after an I/O error inside it
+            self._fts_pending, self._recent_rows = False, None
+            return
         try:
             self._index_new_rows()
             self._merge_dedup_rows()
+            self.conn.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
-        self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
         self._fts_pending, self._recent_rows = False, None
-        self.conn.execute("ROLLBACK")
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def _index_new_rows(self) -> None:
         """Put the articles inserted since the last call into the search indexes (one statement each)."""
@@ -277,11 +335,70 @@ class Archive:
                     " failed=excluded.failed, completeness=excluded.completeness",
                     {"run": run_id, "site": site, "finished": finished, **row})
 
+    # -- one fetch, whole -----------------------------------------------------------------
+    def store_fetch(self, *, page: dict | None = None, article: dict | None = None,
+                    failure: dict | None = None, run_id: int | None = None) -> str:
+        """One fetch and everything that comes of it, in ONE transaction, so a crash, a kill or a
+        full disk leaves all of it or none (and a URL left with nothing is fetched again):
+
+        - `page`: the raw page (`record_page`'s fields), when it is kept;
+        - `article`: the article extracted from it (`store_article`) → its status;
+        - or `failure`: why it is no article (`record_failure`'s fields) → "failed"; a kept page
+          carries the reason too.
+
+        A bad article (BadArticle) is refused before anything is written."""
+        if (article is None) == (failure is None):
+            raise ArchiveError("store_fetch needs an article or a failure")
+        row = prepare_article(article, self.aliases) if article is not None else None
+        with self._transaction():
+            page_id = self._insert_page(**page, failure=failure and failure["reason"]) if page else None
+            if row is not None:
+                status = self._store_row(dict(row, page_id=page_id))
+            else:
+                self._insert_failure(**failure, run_id=run_id)
+                status = "failed"
+        if run_id is not None:
+            if page:
+                self._runs[run_id][page["site"]]["fetched"] += 1
+            if row is not None:
+                self._count(run_id, row, status)
+            else:
+                self._runs[run_id][failure["site"]]["failed"] += 1
+        return status
+
+    def fetch_done(self, url: str) -> bool:
+        """Whether a fetch of `url` is in the archive with its outcome: its article (under this URL
+        or the one it redirected to), or its kept page with a recorded failure. A page stored with
+        neither (an archive written before `store_fetch`, by a crawl killed between two commits)
+        does not count, so the URL is fetched again."""
+        if self.is_archived(url):
+            return True
+        for final_url, failure in self.conn.execute(
+                "SELECT final_url, failure FROM pages WHERE url = ? AND status BETWEEN 200 AND 299", (url,)):
+            if failure is not None:
+                if self.conn.execute("SELECT 1 FROM failures WHERE url = ? LIMIT 1", (url,)).fetchone():
+                    return True
+            elif final_url and final_url != url and self.is_archived(final_url):
+                return True
+        return False
+
     # -- raw pages and failures -----------------------------------------------------------
     def record_page(self, *, url: str, final_url: str | None, status: int | None, headers: dict,
                     body: bytes | None, fetched_at: str, site: str, run_id: int | None = None,
                     failure: str | None = None) -> int:
-        """Keep one fetch. The body is stored zlib-compressed, once per distinct content."""
+        """Keep one fetch. The body is stored zlib-compressed, once per distinct content.
+        (A crawl stores a page with its article or failure: `store_fetch`.)"""
+        with self._transaction():
+            page_id = self._insert_page(url=url, final_url=final_url, status=status, headers=headers,
+                                        body=body, fetched_at=fetched_at, site=site, run_id=run_id,
+                                        failure=failure)
+        if run_id is not None:
+            self._runs[run_id][site]["fetched"] += 1
+        return page_id
+
+    def _insert_page(self, *, url: str, final_url: str | None, status: int | None, headers: dict,
+                     body: bytes | None, fetched_at: str, site: str, run_id: int | None = None,
+                     failure: str | None = None) -> int:
         kept = {}
         for key, value in (headers or {}).items():
             key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
@@ -292,20 +409,16 @@ class Archive:
         if body is not None and not isinstance(body, (bytes, bytearray)):
             raise ArchiveError(f"page body must be bytes, not {type(body).__name__}")
         sha1 = hashlib.sha1(body).hexdigest() if body is not None else None
-        with self._transaction():
-            stored = sha1 and self.conn.execute(
-                "SELECT 1 FROM pages WHERE body_sha1 = ? AND body IS NOT NULL LIMIT 1", (sha1,)).fetchone()
-            blob = zlib.compress(bytes(body), 6) if body is not None and not stored else None
-            if failure is None and status is not None and status >= 400:
-                failure = f"http {status}"
-            cur = self.conn.execute(
-                "INSERT INTO pages (url, final_url, status, headers, fetched_at, site, run_id,"
-                " body, body_sha1, body_size, failure) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (url, final_url or url, status, json.dumps(kept, ensure_ascii=False), fetched_at,
-                 site, run_id, blob, sha1, len(body) if body is not None else None, failure))
-        if run_id is not None:
-            self._runs[run_id][site]["fetched"] += 1
-        return cur.lastrowid
+        stored = sha1 and self.conn.execute(
+            "SELECT 1 FROM pages WHERE body_sha1 = ? AND body IS NOT NULL LIMIT 1", (sha1,)).fetchone()
+        blob = zlib.compress(bytes(body), 6) if body is not None and not stored else None
+        if failure is None and status is not None and status >= 400:
+            failure = f"http {status}"
+        return self.conn.execute(
+            "INSERT INTO pages (url, final_url, status, headers, fetched_at, site, run_id,"
+            " body, body_sha1, body_size, failure) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (url, final_url or url, status, json.dumps(kept, ensure_ascii=False), fetched_at,
+             site, run_id, blob, sha1, len(body) if body is not None else None, failure)).lastrowid
 
     def page_body(self, page_id: int) -> bytes | None:
         """The raw bytes of a stored page (None when the fetch had no body)."""
@@ -322,19 +435,24 @@ class Archive:
                        detail: str = "", fetched_at: str | None = None) -> int:
         """Record that a page failed and why: one row per URL and reason, whose time, run and
         detail are the latest failure's, with `first_failed` and a count of `times`."""
-        if not reason:
-            raise ArchiveError("a failure needs a reason")
-        fetched_at = fetched_at or now_iso()
         with self._transaction():
-            (failure_id,) = self.conn.execute(
-                "INSERT INTO failures (url, site, reason, detail, fetched_at, run_id, first_failed)"
-                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(url, reason) DO UPDATE SET site = excluded.site,"
-                " detail = excluded.detail, fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
-                " first_failed = min(first_failed, excluded.first_failed), times = times + 1 RETURNING id",
-                (url, site, reason, detail or "", fetched_at, run_id, fetched_at)).fetchone()
+            failure_id = self._insert_failure(url=url, reason=reason, site=site, run_id=run_id,
+                                              detail=detail, fetched_at=fetched_at)
         if run_id is not None:
             self._runs[run_id][site]["failed"] += 1
         return failure_id
+
+    def _insert_failure(self, *, url: str, reason: str, site: str, run_id: int | None = None,
+                        detail: str = "", fetched_at: str | None = None) -> int:
+        if not reason:
+            raise ArchiveError("a failure needs a reason")
+        fetched_at = fetched_at or now_iso()
+        return self.conn.execute(
+            "INSERT INTO failures (url, site, reason, detail, fetched_at, run_id, first_failed)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT(url, reason) DO UPDATE SET site = excluded.site,"
+            " detail = excluded.detail, fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
+            " first_failed = min(first_failed, excluded.first_failed), times = times + 1 RETURNING id",
+            (url, site, reason, detail or "", fetched_at, run_id, fetched_at)).fetchone()[0]
 
     # -- articles -----------------------------------------------------------------------
     def is_archived(self, url: str) -> bool:
@@ -346,7 +464,7 @@ class Archive:
         return self.conn.execute("SELECT 1 FROM url_aliases WHERE url = ?", (key,)).fetchone() is not None
 
     def has_page(self, url: str) -> bool:
-        """Whether a successful fetch of exactly this URL is stored (an article or a page that was none)."""
+        """Whether a successful fetch of exactly this URL is stored (whatever came of it: see `fetch_done`)."""
         return self.conn.execute(
             "SELECT 1 FROM pages WHERE url = ? AND status BETWEEN 200 AND 299 LIMIT 1", (url,)
         ).fetchone() is not None
@@ -367,20 +485,22 @@ class Archive:
 
     def store_prepared(self, row: dict, *, page_id: int | None = None, run_id: int | None = None) -> str:
         """`store_article` for the output of `prepare_article` (which may come from another process)."""
-        row = dict(row, page_id=page_id)
         with self._transaction():
-            existing = self._find(row["_variants"])
-            if existing is not None:
-                status = self._recrawl(existing, row)
-            else:
-                status = self._insert(row)
+            status = self._store_row(dict(row, page_id=page_id))
         if run_id is not None:
-            counts = self._runs[run_id][row["site"] or ""]
-            counts[status] += 1
-            if status in ("new", "updated"):
-                for field in row["_present"]:
-                    counts[f"has_{field}"] += 1
+            self._count(run_id, row, status)
         return status
+
+    def _store_row(self, row: dict) -> str:
+        existing = self._find(row["_variants"])
+        return self._recrawl(existing, row) if existing is not None else self._insert(row)
+
+    def _count(self, run_id: int, row: dict, status: str) -> None:
+        counts = self._runs[run_id][row["site"] or ""]
+        counts[status] += 1
+        if status in ("new", "updated"):
+            for field in row["_present"]:
+                counts[f"has_{field}"] += 1
 
     def store_many(self, articles: Iterable[dict], *, processes: int | None = None,
                    per_transaction: int = 1000) -> Iterator[str | BadArticle]:

@@ -169,6 +169,11 @@ def _crawl_report(result: dict, db) -> None:
                f" in {result['seconds']:.1f} s"
                f" (run {result['run_id']}, archive {db})")
     click.echo(f"open it with: tintinh serve --db {db}")
+    if result.get("stopped"):
+        unstored = result.get("not_stored", 0)
+        raise click.ClickException(
+            f"crawl stopped: {result['stopped']}" + (f"; {unstored} page{'s' if unstored != 1 else ''} fetched"
+                                                     " after that, not stored, will be fetched again" if unstored else ""))
     if not result["responses"]:
         click.echo("error: nothing could be fetched (see the failures table)", err=True)
         sys.exit(1)
@@ -190,8 +195,10 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     \b
     Already archived articles are skipped unless --refresh; failures (404, timeouts, pages
     that are no article…) are recorded in the archive's failures table. Safe from cron: a
-    second crawl on the same archive exits at once. Exit status 1 only when nothing at all
-    could be fetched.
+    second crawl on the same archive exits at once. A page and its article (or failure) are
+    stored together, so a killed crawl loses nothing: what is missing is fetched next run.
+    Exit status 1 when nothing at all could be fetched, or when the archive stopped taking
+    writes (full disk, file size limit, read-only, damaged: the crawl stops, one line says why).
     """
     import sqlite3
 
@@ -260,12 +267,16 @@ def sites_command(province, as_json):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per site (JSON Lines).")
 def stats_command(db, as_json):
     """Counts per site: articles, near-duplicates, pages fetched, failures, last crawl."""
-    from archive.store import ArchiveError, open_archive
+    import sqlite3
+
+    from archive.store import ArchiveError, open_archive, read_error
     try:
-        with open_archive(db) as archive:
+        with open_archive(db, readonly=True) as archive:
             rows = archive.stats()
     except ArchiveError as e:
         raise click.ClickException(str(e)) from None
+    except sqlite3.Error as e:  # e.g. a damaged page met while counting
+        raise click.ClickException(str(read_error(db, e))) from None
     if as_json:
         for row in rows:
             click.echo(_json_line(row))
@@ -292,13 +303,19 @@ def stats_command(db, as_json):
 @click.option("--skip-duplicates", is_flag=True, help="Leave out near-duplicates (keep the earliest copy of a story).")
 def export_command(db, fmt, output, site, since, skip_duplicates):
     """Stream articles as JSON Lines (authors/tags as lists) or CSV (joined with "; ")."""
+    import sqlite3
+
     from archive.export import export
-    from archive.store import ArchiveError, open_archive
+    from archive.store import ArchiveError, open_archive, read_error
     try:
-        with open_archive(db) as archive, click.open_file(output, "w", encoding="utf-8") as out:
+        with open_archive(db, readonly=True) as archive, click.open_file(output, "w", encoding="utf-8") as out:
             n = export(archive, out, fmt=fmt, site=site, since=since, skip_duplicates=skip_duplicates)
     except ArchiveError as e:
         raise click.ClickException(str(e)) from None
+    except sqlite3.Error as e:  # e.g. a damaged page met while reading
+        raise click.ClickException(str(read_error(db, e))) from None
+    except OSError as e:
+        raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from None
     if output != "-":
         click.echo(f"{n} articles written to {output}", err=True)
 

@@ -17,7 +17,7 @@ from archive.store import Archive
 from archive.lock import db_lock
 from crawler.sites import get_site, load_sites
 from crawler.spiders.news import NewsSpider
-from pipelines.stages import SUMMARY_STAT
+from pipelines.stages import STOPPED_STAT, SUMMARY_STAT
 
 PROGRESS_EVERY = 15.0  # seconds between progress lines
 
@@ -55,10 +55,13 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
           settings: dict | None = None, progress: Callable[[str], None] = print) -> dict:
     """Crawl registered sites (or one site by URL) into the archive at `db`.
 
-    Returns {"run_id", "sites": {slug: counters}, "responses", "seconds", "finish_reason"}.
+    Returns {"run_id", "sites": {slug: counters}, "responses", "seconds", "finish_reason",
+    "stopped", "not_stored"}: `stopped` is None, or the one-line reason the archive stopped taking
+    writes (full disk, size limit, read-only, damage), which stopped the crawl; `not_stored` pages
+    were fetched after that and are fetched again next run.
     Raises crawler.sites.UnknownSite for an unknown slug, archive.lock.CrawlLocked when another
-    crawl holds the archive, archive.store.ArchiveError when `db` cannot be an archive,
-    ValueError when there is nothing to crawl.
+    crawl holds the archive, archive.store.ArchiveError when `db` cannot be an archive (not one,
+    damaged, read-only, no room), ValueError when there is nothing to crawl.
     """
     if all_sites:
         slugs = sorted(load_sites())
@@ -66,8 +69,9 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
     if bool(sites) == bool(url):
         raise ValueError("name one or more sites, --all, or --url URL")
     with db_lock(db):
-        Archive(db).close()  # create or migrate it now: a bad path is one clear error, not a crawl's
+        Archive(db).close()  # create, check, migrate it now: a bad file is one clear error, not a crawl's
         scrapy_settings = crawl_settings(db, refresh, settings)
+        scrapy_settings.set("TINTINH_CHECKED_DB", str(db), priority="cmdline")  # the store need not check again
         process = CrawlerProcess(scrapy_settings)
         crawler = process.create_crawler(NewsSpider)
         reporter = _Progress(crawler, progress)
@@ -80,7 +84,8 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
         started = time.monotonic()
         process.crawl(crawler, site=",".join(s.slug for s in sites), url=url or "", limit=limit or "")
         process.start()
-        result = dict(crawler.stats.get_value(SUMMARY_STAT) or {"run_id": None, "sites": {}})
+        result = {"run_id": None, "sites": {}, "not_stored": 0, **(crawler.stats.get_value(SUMMARY_STAT) or {})}
+        result["stopped"] = crawler.stats.get_value(STOPPED_STAT)
         result["seconds"] = round(time.monotonic() - started, 2)
         result["responses"] = getattr(crawler.spider, "ok_responses", 0)
         result["finish_reason"] = crawler.stats.get_value("finish_reason")

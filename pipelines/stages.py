@@ -9,20 +9,33 @@ archive's URL, hash and LSH indexes and writes the row.
 Every page that does not become an article is dropped with a named reason (a `Failed`), and the
 store pipeline records it in the archive's failures table, so nothing is lost silently. Items
 are the spider's raw pages (crawler.spiders.news.Page), read through ItemAdapter.
+
+A page and what comes of it (its article, or its failure) are stored in one transaction
+(`Archive.store_fetch`): a crawl killed at any moment leaves each URL whole or not there, and
+what is not there is fetched again next run. When the archive refuses a write (full disk, size
+limit, read-only, I/O error, damage) the store stops the crawl, writes nothing more, and leaves
+the reason in the STOPPED_STAT stat for the command line to report.
 """
 from __future__ import annotations
 
+import os
+import signal
 from collections import Counter, defaultdict
 
 from itemadapter import ItemAdapter
 from scrapy import signals
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from archive.lock import db_lock
-from archive.store import Archive, ArchiveError
+from archive.store import Archive, ArchiveError, StorageError
 from pipelines.extract import ExtractionError, LegacyEncoding, NotAnArticle, extract_article
 
 SUMMARY_STAT = "tintinh/summary"
+STOPPED_STAT = "tintinh/stopped"        # why the archive stopped taking writes, if it did
+STOPPED_REASON = "archive_unwritable"   # the spider's close reason then
+# Tests only: SIGKILL this process inside the transaction storing the N-th page, before its commit.
+KILL_AFTER_ENV = "TINTINH_TEST_KILL_AFTER"
 
 
 class Failed(DropItem):
@@ -32,6 +45,13 @@ class Failed(DropItem):
         super().__init__(f"{reason}: {detail}" if detail else reason, log_level="DEBUG")
         self.reason = reason
         self.detail = detail
+
+
+class NotStored(DropItem):
+    """A page fetched after the archive stopped taking writes: not stored, so fetched again next run."""
+
+    def __init__(self):
+        super().__init__("not stored: the archive cannot be written", log_level="DEBUG")
 
 
 class ExtractPipeline:
@@ -94,7 +114,7 @@ class ValidatePipeline:
 
 
 class StorePipeline:
-    """Archives pages, articles and failures; keeps per-site counters for the run summary."""
+    """Archives pages with their articles or failures; keeps per-site counters for the run summary."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -104,7 +124,10 @@ class StorePipeline:
         self.reasons: dict[str, Counter] = defaultdict(Counter)
         self.archive: Archive | None = None
         self.run_id: int | None = None
+        self.stopped: str | None = None   # the write error that stopped the crawl
+        self.not_stored = 0
         self._lock = None
+        self._kill_after, self._stores = int(os.environ.get(KILL_AFTER_ENV) or 0), 0
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
@@ -115,45 +138,82 @@ class StorePipeline:
         spider = self.crawler.spider
         self._lock = db_lock(self.db_path)
         self._lock.__enter__()
-        self.archive = Archive(self.db_path)
-        self.archive.register_sites(spider.sites)
-        self.run_id = self.archive.start_run(spider.slugs, refresh=self.refresh or spider.refresh)
         for slug in spider.slugs:
             self.counts[slug]  # every site crawled gets a summary line, even an empty one
+        try:
+            # quick_check at open, unless `tintinh crawl` (crawler.run) has just run it
+            self.archive = Archive(self.db_path, check=self.crawler.settings.get("TINTINH_CHECKED_DB") != self.db_path)
+            self.archive.register_sites(spider.sites)
+            self.run_id = self.archive.start_run(spider.slugs, refresh=self.refresh or spider.refresh)
+        except StorageError as e:  # e.g. a full disk: no crawl at all
+            self.stopped = str(e)
+            raise CloseSpider(STOPPED_REASON) from None
 
     def process_item(self, item):
         page = ItemAdapter(item)
         site = page["site"]
-        page_id = self._record_page(page)
         try:
-            status = self.archive.store_article(page["article"], page_id=page_id, run_id=self.run_id)
-        except ArchiveError as e:
+            status = self._store(page, article=page["article"])
+        except NotStored:
+            raise
+        except ArchiveError as e:  # an article the archive refuses (no URL, neither title nor body)
             raise Failed("store_error", str(e)) from None
         self.counts[site][status] += 1
         # What leaves the pipelines (feed exports: -O items.jsonl) is the article, not the raw page.
         return {**page["article"], "archive_status": status}
 
     def item_dropped(self, item, response, exception, spider):
+        if isinstance(exception, NotStored):
+            return
         page = ItemAdapter(item)
         reason = getattr(exception, "reason", type(exception).__name__.lower())
         detail = getattr(exception, "detail", str(exception))
         site = page["site"]
+        failure = {"url": page["url"], "reason": reason, "site": site, "detail": detail,
+                   "fetched_at": page["fetched_at"]}
         # A fetched article page is kept even when it is no article (reprocess may read it later);
         # HTTP errors and network failures live in the failures table only.
-        if page["kind"] == "article" and 200 <= (page["status"] or 0) < 300 and reason != "store_error":
-            self._record_page(page, failure=reason)
-        self.archive.record_failure(url=page["url"], reason=reason, site=site, run_id=self.run_id,
-                                    detail=detail, fetched_at=page["fetched_at"])
+        keep = page["kind"] == "article" and 200 <= (page["status"] or 0) < 300
+        try:
+            self._store(page, failure=failure, keep_page=keep)
+        except NotStored:
+            return
         self.counts[site]["failed"] += 1
         self.reasons[site][reason] += 1
         self.crawler.stats.inc_value(f"tintinh/failed/{reason}")
 
-    def _record_page(self, page: ItemAdapter, failure: str | None = None) -> int:
-        self.counts[page["site"]]["fetched"] += 1
-        return self.archive.record_page(
-            url=page["url"], final_url=page["final_url"], status=page["status"],
-            headers=page["headers"], body=page["body"], fetched_at=page["fetched_at"],
-            site=page["site"], run_id=self.run_id, failure=failure)
+    def _store(self, page: ItemAdapter, *, article: dict | None = None, failure: dict | None = None,
+               keep_page: bool = True) -> str:
+        """The page (when kept) and its article or failure, in one transaction (Archive.store_fetch).
+        NotStored once the archive refuses writes: the crawl is stopping."""
+        if self.stopped:
+            self.not_stored += 1
+            raise NotStored()
+        fields = dict(url=page["url"], final_url=page["final_url"], status=page["status"],
+                      headers=page["headers"], body=page["body"], fetched_at=page["fetched_at"],
+                      site=page["site"]) if keep_page else None
+        self._stores += 1
+        try:
+            if self._stores == self._kill_after:
+                with self.archive.batch():
+                    self.archive.store_fetch(page=fields, article=article, failure=failure, run_id=self.run_id)
+                    os.kill(os.getpid(), signal.SIGKILL)
+            status = self.archive.store_fetch(page=fields, article=article, failure=failure, run_id=self.run_id)
+        except StorageError as e:
+            self._stop(str(e))
+            self.not_stored += 1
+            raise NotStored() from None
+        if keep_page:
+            self.counts[page["site"]]["fetched"] += 1
+        return status
+
+    def _stop(self, problem: str) -> None:
+        """Close the spider: nothing more can be stored, so nothing more is fetched."""
+        if self.stopped:
+            return
+        self.stopped = problem
+        self.crawler.stats.set_value(STOPPED_STAT, problem)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=STOPPED_REASON))
 
     def summary(self) -> dict[str, dict]:
         stats = self.crawler.stats
@@ -169,14 +229,20 @@ class StorePipeline:
         return out
 
     def close_spider(self):
-        if self.archive is None:
-            return
         summary = self.summary()
         try:
-            self.archive.finish_run(self.run_id, {
-                site: {k: v for k, v in row.items() if k not in ("skipped", "reasons")}
-                for site, row in summary.items()})
-            self.crawler.stats.set_value(SUMMARY_STAT, {"run_id": self.run_id, "sites": summary})
+            if self.archive is not None and not self.stopped:  # a stopped run stays unfinished
+                self.archive.finish_run(self.run_id, {
+                    site: {k: v for k, v in row.items() if k not in ("skipped", "reasons")}
+                    for site, row in summary.items()})
+        except StorageError as e:
+            self.stopped = str(e)
         finally:
-            self.archive.close()
-            self._lock.__exit__(None, None, None)
+            self.crawler.stats.set_value(SUMMARY_STAT, {"run_id": self.run_id, "sites": summary,
+                                                        "not_stored": self.not_stored})
+            if self.stopped:
+                self.crawler.stats.set_value(STOPPED_STAT, self.stopped)
+            if self.archive is not None:
+                self.archive.close()
+            if self._lock is not None:
+                self._lock.__exit__(None, None, None)

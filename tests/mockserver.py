@@ -37,14 +37,20 @@ def mock_site() -> MirrorServer:
     return MirrorServer(load_routes(FIXTURE_SITE))
 
 
-def run_crawl(args: list[str], db: Path, origins: dict | None = None, timeout: float = 60,
-              **settings: str) -> tuple[subprocess.CompletedProcess, float]:
-    """`tintinh crawl ARGS --db DB` with the origin override; (completed process, seconds)."""
+def crawl_command(args: list[str], db: Path, origins: dict | None = None, **settings: str) -> list[str]:
+    """The `tintinh crawl ARGS --db DB` command line, fast settings and origin override included."""
     command = [str(TINTINH), "crawl", *args, "--db", str(db)]
     for key, value in {**FAST, **settings}.items():
         command += ["-s", f"{key}={value}"]
     if origins is not None:
         command += ["-s", "TINTINH_ORIGINS=" + json.dumps(origins)]
+    return command
+
+
+def run_crawl(args: list[str], db: Path, origins: dict | None = None, timeout: float = 60,
+              **settings: str) -> tuple[subprocess.CompletedProcess, float]:
+    """`tintinh crawl ARGS --db DB` with the origin override; (completed process, seconds)."""
+    command = crawl_command(args, db, origins, **settings)
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})

@@ -168,7 +168,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         if not self.refresh:
-            self._archive = Archive(self.crawler.settings.get("TINTINH_DB"), aliases=host_aliases())
+            self._archive = Archive(self.crawler.settings.get("TINTINH_DB"), aliases=host_aliases(), readonly=True)
         sources = self.settings.getlist("TINTINH_DISCOVERY")
         for target in self.targets.values():
             site = target.site
@@ -263,10 +263,11 @@ class NewsSpider(scrapy.Spider):
                              meta={"site": target.slug, "kind": "article"})
 
     def _already_fetched(self, url: str) -> bool:
-        """Archived as an article, or its page is stored (e.g. it was not an article): skip it."""
+        """Archived as an article, or its page is stored with a recorded failure (e.g. it was not
+        an article): skip it. A page stored with neither (a killed crawl) is fetched again."""
         if self._archive is None:
             return False
-        return self._archive.is_archived(url) or self._archive.has_page(url)
+        return self._archive.fetch_done(url)
 
     def _unusable(self, response, target: _Target, reason: str, detail: str) -> Page:
         """A discovery page that was fetched but could not be read."""
