@@ -241,7 +241,9 @@ def has_unicode_vietnamese(text: str) -> bool:
 # among them). A text with fewer is not looked at further.
 _TCVN3_SIGN = "«µ¸¶·¹®¬¨©ª¼½¾§¤¦¥¢£¡×÷ÐÞþ"
 _CANDIDATE = re.compile("[%s]" % re.escape(_TCVN3_SIGN + "øûïØÛÏöÖ"))
-_SIGN = re.compile("[A-Za-z][%s]|[%s][a-z]|[aeouyAEOUY][øûïØÛÏ]|[öÖ][ôÔ]" % ((re.escape(_TCVN3_SIGN),) * 2))
+# đ and Đ (® §) only begin a syllable: "Victor®" is a trademark, "®Ñp" is "đẹp"
+_SIGN = re.compile("[A-Za-z][%s]|[%s][a-z]|[aeouyAEOUY][øûïØÛÏ]|[öÖ][ôÔ]"
+                   % (re.escape(_TCVN3_SIGN.replace("®", "").replace("§", "")), re.escape(_TCVN3_SIGN)))
 MIN_SIGNS = 3
 MIN_EVIDENCE = 5          # words a conversion must make Vietnamese before it is considered
 CERTAIN_SHARE = 0.75      # of the words it touches, that many read as Vietnamese after it

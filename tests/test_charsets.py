@@ -23,7 +23,7 @@ from hostile import HostileServer, page
 from mockserver import TINTINH, run_crawl
 from pipelines.decode import CharsetMismatch, decode_page
 from pipelines.extract import ExtractionError, extract_article
-from test_legacy_vietnamese import to_tcvn3
+from test_legacy_vietnamese import MIXED_TCVN3_VNI, to_tcvn3
 
 ARTICLE = gzip.decompress((Path(__file__).parent / "fixtures/site/baolaocai-404649.html.gz").read_bytes()).decode()
 URL = "https://baolaocai.vn/song-dep-tu-nhung-dieu-gian-di-post404649.html"
@@ -192,11 +192,15 @@ def test_crawl_archives_cp1258_declared_in_the_header_only_and_utf16_with_bom(tm
     assert dantri["title"] == "Giá vàng giảm, vẫn cao hơn thế giới gần 20 triệu đồng/lượng"
 
 
-def test_crawl_archives_a_tcvn3_page_as_unicode_the_search_finds(tmp_path, original):
+def test_crawl_archives_a_tcvn3_page_as_unicode_the_search_finds_and_keeps_a_doubtful_one(tmp_path, original):
     tcvn3 = to_tcvn3(ARTICLE.replace("charset=utf-8", "charset=iso-8859-1")).encode("cp1252", "xmlcharrefreplace")
     assert "Kh«ng ån µo".encode("cp1252") in tcvn3
-    db = crawl(tmp_path, {"/song-dep-404649.html": page(tcvn3, content_type="text/html")})
-    assert rows(db, "SELECT reason FROM failures") == []
+    db = crawl(tmp_path, {"/song-dep-404649.html": page(tcvn3, content_type="text/html"),
+                          "/thong-bao-123456.html": page(MIXED_TCVN3_VNI, content_type="text/html")})
+    [(url, reason, detail)] = rows(db, "SELECT url, reason, detail FROM failures")
+    assert url.endswith("/thong-bao-123456.html") and reason == "legacy_encoding", detail
+    assert rows(db, "SELECT failure, body_size FROM pages WHERE url = '%s'" % url) == [
+        ("legacy_encoding", len(MIXED_TCVN3_VNI))]        # the page is kept for reprocess
     assert rows(db, "SELECT title, sapo, body FROM articles") == [(original["title"], original["sapo"], original["body"])]
     hits = search(db, "khong on ao")
     assert [h["title"] for h in hits] == [original["title"]]

@@ -251,6 +251,18 @@ def test_a_piece_already_in_unicode_vietnamese_is_never_converted(text, encoding
     assert lv.convert_piece(text, encoding) == text
 
 
+@pytest.mark.parametrize("text, looks", [
+    (rtf(TCVN3_CIRCULAR[0][0]), True), (VNI_PROSE[0][0], True), ("Kh«ng ån µo, kh«ng ph« tr\xad¬ng", True),
+    ("Don Victor® Orange Blossom Honey, Don Victor® Honey and Don Victor® Agave", False),
+    ("Die elektronische Patientenakte: Ärzte müssen Daten schützen, große Änderungen", False),
+    ("A ação da informação não é só para São Paulo: avós, irmãs e mães", False),
+    ("Không ồn ào, không phô trương thành tích. Hoà bình, khoá học, thuý.", False),
+    ("« Déjà là », répondit-il ; Copyright © 2024 · Trang chủ » Xã hội", False),
+])
+def test_the_quick_test_looks_further_only_at_text_with_legacy_signs(text, looks):
+    assert lv.may_be_legacy(text) is looks
+
+
 def real_pages():
     files = sorted((FIXTURES / "pages").glob("*.html.gz")) + sorted((FIXTURES / "site").glob("*.html.gz"))
     files += sorted((SHARED / "vi-news" / "pages").glob("*.html"))
@@ -297,9 +309,11 @@ def test_text_in_an_upper_case_font_element_is_put_in_capitals():
     assert article["title"] == "SỐNG ĐẸP TỪ NHỮNG ĐIỀU GIẢN DỊ"
 
 
+MIXED_TCVN3_VNI = ("<html><head><title>Tin t\xf8c</title></head><body><h1>Th\xabng b\xb8o</h1>"
+                   + "".join(f"<p>{rtf(e)}</p>" for e, _ in TCVN3_CIRCULAR[:4])
+                   + "".join(f"<p>{t}</p>" for t, _ in VNI_PROSE[:3]) + "</body></html>").encode("cp1252")
+
+
 def test_a_page_mixing_tcvn3_and_vni_is_refused_as_legacy_encoding():
-    paragraphs = "".join(f"<p>{rtf(e)}</p>" for e, _ in TCVN3_CIRCULAR[:4]) + \
-        "".join(f"<p>{t}</p>" for t, _ in VNI_PROSE[:3])
-    html = f"<html><head><title>Tin t\xf8c</title></head><body><h1>Th\xabng b\xb8o</h1>{paragraphs}</body></html>"
     with pytest.raises(LegacyEncoding, match="legacy font encoding"):
-        extract_article(html.encode("cp1252"), "https://example.vn/thong-bao-123456.html")
+        extract_article(MIXED_TCVN3_VNI, "https://example.vn/thong-bao-123456.html")
