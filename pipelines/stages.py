@@ -54,32 +54,40 @@ class NotStored(DropItem):
         super().__init__("not stored: the archive cannot be written", log_level="DEBUG")
 
 
+def page_article(body: bytes, url: str, slug: str, site: dict | None, content_type: str | None,
+                 fetched_at: str) -> dict:
+    """A fetched page → its article, with the fetch's facts filled in; Failed with the reason when
+    it is none. The one extraction step of a crawl, a WARC import and their tests."""
+    try:
+        article = extract_article(body, url, site, content_type)
+    except NotAnArticle as e:
+        raise Failed("not_an_article", str(e)) from None
+    except LegacyEncoding as e:  # TCVN3/VNI text not converted with certainty: kept for reprocess
+        raise Failed("legacy_encoding", str(e)) from None
+    except ExtractionError as e:
+        raise Failed("extraction_error", str(e)) from None
+    except Exception as e:  # a bug in a parser must not lose the page: it is kept for reprocess
+        raise Failed("extractor_crashed", f"{type(e).__name__}: {e}") from None
+    article["url"] = url
+    article["site"] = article.get("site") or slug
+    if site is not None and not article.get("province"):
+        article["province"] = site["province"]
+    article["fetched_at"] = fetched_at
+    return article
+
+
 class ExtractPipeline:
-    """Raw page → article dict (pipelines.extract), or Failed."""
+    """Raw page → article dict (page_article), or Failed."""
 
     def process_item(self, item):
         page = ItemAdapter(item)
         if page["failure"]:
             raise Failed(page["failure"], page["detail"])
-        site = page["site_profile"]  # what the registry knows of the site, put there by the spider
-        # the header's charset outranks the page's own <meta> (pipelines.decode)
+        # the site profile is what the registry knows of the site, put there by the spider; the
+        # header's charset outranks the page's own <meta> (pipelines.decode)
         content_type = next((v for k, v in (page["headers"] or {}).items() if k.lower() == "content-type"), None)
-        try:
-            article = extract_article(page["body"], page["final_url"] or page["url"], site, content_type)
-        except NotAnArticle as e:
-            raise Failed("not_an_article", str(e)) from None
-        except LegacyEncoding as e:  # TCVN3/VNI text not converted with certainty: kept for reprocess
-            raise Failed("legacy_encoding", str(e)) from None
-        except ExtractionError as e:
-            raise Failed("extraction_error", str(e)) from None
-        except Exception as e:  # a bug in a parser must not lose the page: it is kept for reprocess
-            raise Failed("extractor_crashed", f"{type(e).__name__}: {e}") from None
-        article["url"] = page["final_url"] or page["url"]
-        article["site"] = article.get("site") or page["site"]
-        if site is not None and not article.get("province"):
-            article["province"] = site["province"]
-        article["fetched_at"] = page["fetched_at"]
-        page["article"] = article
+        page["article"] = page_article(page["body"], page["final_url"] or page["url"], page["site"],
+                                       page["site_profile"], content_type, page["fetched_at"])
         return item
 
 

@@ -14,10 +14,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable
 
-from archive.store import Archive, ArchiveError
+from archive.store import Archive, BadArticle
 from archive.warc import WarcFetch, read_fetches
-from pipelines.extract import ExtractionError, NotAnArticle, extract_article
-from pipelines.stages import validation_problem
+from pipelines.stages import Failed, page_article, validation_problem
 
 BATCH = 200
 PROGRESS_EVERY = 15.0   # seconds between progress lines
@@ -44,27 +43,16 @@ class WarcImportResult:
         return sum(c["failed"] for c in self.sites.values())
 
 
-def page_article(fetch: WarcFetch, slug: str, profile: dict | None, min_body_chars: int) -> tuple[dict | None, str, str]:
-    """(article, "", "") or (None, reason, detail): extraction and validation as in a crawl."""
+def fetch_article(fetch: WarcFetch, slug: str, profile: dict | None, min_body_chars: int) -> dict:
+    """The record's article, through the crawl's own extraction and validation; Failed if none."""
     if not 200 <= (fetch.status or 0) < 300:
-        return None, f"http_{fetch.status}", f"HTTP {fetch.status} in the WARC record"
-    try:
-        article = extract_article(fetch.body, fetch.url, profile)
-    except NotAnArticle as e:
-        return None, "not_an_article", str(e)
-    except ExtractionError as e:
-        return None, "extraction_error", str(e)
-    except Exception as e:  # a parser bug must not stop the import; the page is kept
-        return None, "extractor_crashed", f"{type(e).__name__}: {e}"
-    article["url"] = fetch.url
-    article["site"] = article.get("site") or slug
-    if profile and not article.get("province"):
-        article["province"] = profile["province"]
-    article["fetched_at"] = fetch.fetched_at
+        raise Failed(f"http_{fetch.status}", f"HTTP {fetch.status} in the WARC record")
+    article = page_article(fetch.body, fetch.url, slug, profile, fetch.headers.get("content-type"),
+                           fetch.fetched_at)
     problem = validation_problem(article, min_body_chars)
     if problem:
-        return None, *problem
-    return article, "", ""
+        raise Failed(*problem)
+    return article
 
 
 def import_warc(archive: Archive, sources: Iterable[tuple[str, BinaryIO]], site_for: SiteFor, *,
@@ -101,31 +89,31 @@ def _store(archive: Archive, fetches: list[WarcFetch], sites: dict, result: Warc
         for fetch in fetches:
             slug, profile = sites.get(fetch.url) or (_host_slug(fetch.url), None)
             counts = result.sites[slug]
+            failure = None
             if fetch.problem:   # a record that could not be read: where it is, and why
-                _fail(archive, result, slug, fetch.url or f"{fetch.source}#offset={fetch.offset}",
-                      fetch.problem, f"{fetch.source} at offset {fetch.offset}: {fetch.detail}", fetch.fetched_at)
-                continue
-            result.records += 1
-            counts["fetched"] += 1
-            article, reason, detail = page_article(fetch, slug, profile, min_body_chars)
-            page_id = archive.record_page(url=fetch.url, final_url=fetch.url, status=fetch.status,
-                                          headers=fetch.headers, body=fetch.body, fetched_at=fetch.fetched_at,
-                                          site=slug, run_id=result.run_id, failure=reason or None)
-            if article is None:
-                _fail(archive, result, slug, fetch.url, reason, detail, fetch.fetched_at)
-                continue
-            try:
-                counts[archive.store_article(article, page_id=page_id, run_id=result.run_id)] += 1
-            except ArchiveError as e:
-                _fail(archive, result, slug, fetch.url, "store_error", str(e), fetch.fetched_at)
-
-
-def _fail(archive: Archive, result: WarcImportResult, slug: str, url: str, reason: str, detail: str,
-          fetched_at: str | None) -> None:
-    archive.record_failure(url=url, reason=reason, site=slug, run_id=result.run_id, detail=detail,
-                           fetched_at=fetched_at or None)
-    result.sites[slug]["failed"] += 1
-    result.reasons[slug][reason] += 1
+                failure = Failed(fetch.problem, f"{fetch.source} at offset {fetch.offset}: {fetch.detail}")
+                url, page = fetch.url or f"{fetch.source}#offset={fetch.offset}", None
+            else:
+                result.records += 1
+                counts["fetched"] += 1
+                url = fetch.url
+                page = {"url": url, "final_url": url, "status": fetch.status, "headers": fetch.headers,
+                        "body": fetch.body, "fetched_at": fetch.fetched_at, "site": slug, "run_id": result.run_id}
+                try:
+                    article = fetch_article(fetch, slug, profile, min_body_chars)
+                except Failed as e:
+                    failure = e
+            if failure is None:
+                try:
+                    counts[archive.store_fetch(page=page, article=article, run_id=result.run_id)] += 1
+                    continue
+                except BadArticle as e:
+                    failure = Failed("store_error", str(e))
+            archive.store_fetch(page=page, run_id=result.run_id, failure={
+                "url": url, "reason": failure.reason, "site": slug, "detail": failure.detail,
+                "fetched_at": fetch.fetched_at or None})
+            counts["failed"] += 1
+            result.reasons[slug][failure.reason] += 1
 
 
 def _host_slug(url: str) -> str:
