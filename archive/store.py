@@ -31,7 +31,7 @@ import sqlite_utils
 
 from archive import dedup, search
 from archive.dbfile import (ArchiveDamaged, ArchiveError, StorageError, check_file, connect_readonly,
-                            read_error, read_only, storage_error, writable)
+                            read_error, read_only_error, storage_error, writable)
 from archive.migrations import MigrationError, applied, migrate
 from common.text import clean_lines, content_key, fold_spaces, nfc
 from common.urls import BadURL, article_canonical, canonical_url, host_aliases
@@ -87,13 +87,17 @@ def open_archive(path: str | Path, *, aliases: dict[str, str] | None = None,
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection in autocommit mode (the archive opens its own transactions), WAL, search functions."""
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=60)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA cache_size = -262144")  # 256 MB: dedup tables are probed at random
-    # Checkpoint (and fsync) every ~40 MB of WAL rather than every 4 MB: a crawl commits per article.
-    conn.execute("PRAGMA wal_autocheckpoint = 10000")
-    conn.execute("PRAGMA temp_store = MEMORY")
-    search.register_functions(conn)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MB: dedup tables are probed at random
+        # Checkpoint (and fsync) every ~40 MB of WAL rather than every 4 MB: a crawl commits per article.
+        conn.execute("PRAGMA wal_autocheckpoint = 10000")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        search.register_functions(conn)
+    except BaseException:
+        conn.close()  # not left to the collector: an open connection holds the file
+        raise
     return conn
 
 
@@ -113,29 +117,13 @@ class Archive:
             raise ArchiveError(f"{self.path} is a directory, not an archive file")
         self.readonly = readonly
         try:
-            if readonly:
-                self.conn = connect_readonly(self.path)
-                search.register_functions(self.conn)
-                if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles'").fetchone():
-                    self.conn.close()
-                    raise ArchiveError(f"{self.path} is not a tintinh archive (no articles table)")
-            else:
-                if self.path.exists() and not writable(self.path):  # SQLite would open it read-only
-                    raise read_only(self.path)
-                self.conn = connect(self.path)
-                if check:
-                    check_file(self.conn, self.path)
-                migrate(self.conn)
-        except (sqlite3.DatabaseError, MigrationError, ArchiveError) as e:
-            if getattr(self, "conn", None) is not None:
-                self.conn.close()
-            if isinstance(e, ArchiveError):
-                raise
+            self.conn = self._open(readonly, check)
+        except (sqlite3.DatabaseError, MigrationError) as e:
             cause = e.__cause__ if isinstance(e, MigrationError) else e
             problem = storage_error(self.path, cause) if isinstance(cause, sqlite3.Error) else None
             if problem is None and isinstance(e, MigrationError):
                 raise
-            # anything else: a file that is not SQLite, say so in one line
+            # a full or read-only disk, damage; anything else: a file that is not SQLite
             raise problem or ArchiveError(f"{self.path} is not a tintinh archive ({e})") from None
         # Search indexing of our own inserts waits until the transaction ends (archive.search,
         # migration 3): one FTS segment per transaction instead of one per article.
@@ -152,6 +140,26 @@ class Archive:
         self._recent_rows: int | None = None  # rows in lsh_buckets (counted lazily)
         self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         self._pool, self._pool_size = None, 0  # worker processes of store_many
+
+    def _open(self, readonly: bool, check: bool) -> sqlite3.Connection:
+        """A read-only connection to an archive, or one to write: refused for a file this process
+        cannot write, checked, migrated. Closed again on any error (an open one holds the file)."""
+        if not readonly and self.path.exists() and not writable(self.path):
+            raise read_only_error(self.path)  # SQLite would open it read-only and fail at the first write
+        conn = connect_readonly(self.path) if readonly else connect(self.path)
+        try:
+            if readonly:
+                search.register_functions(conn)
+                if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles'").fetchone():
+                    raise ArchiveError(f"{self.path} is not a tintinh archive (no articles table)")
+            else:
+                if check:
+                    check_file(conn, self.path)
+                migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         self._close_workers()
