@@ -62,16 +62,25 @@ def check_archive(db_path: str | Path) -> Path:
     return path
 
 
+def register_plugin(pm) -> None:
+    """Register tintinh's hooks (archive.datasette.plugin) and templates (the archive.datasette
+    package, whose templates/ datasette finds on a registered package) with datasette, once."""
+    import archive.datasette
+    from archive.datasette import plugin
+
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="tintinh")
+    if not pm.is_registered(archive.datasette):
+        pm.register(archive.datasette, name="tintinh-templates")
+
+
 def make_datasette(db_path: str | Path):
     """A Datasette instance over one archive, configured like `tintinh serve`."""
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from archive.datasette import plugin
-
     path = check_archive(db_path)
-    if not pm.is_registered(plugin):
-        pm.register(plugin, name="tintinh")
+    register_plugin(pm)
     files = {"immutables" if read_mode(path) == "immutable" else "files": [str(path)]}
     return Datasette(**files, metadata=metadata_for(path.stem), settings=dict(SETTINGS))
 

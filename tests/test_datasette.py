@@ -1,4 +1,5 @@
 """`tintinh serve` started for real on a real archive, queried over HTTP."""
+import asyncio
 import json
 import socket
 import subprocess
@@ -14,6 +15,8 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from archive.datasette.chart import line_chart_svg, per_day_series
+from archive.datasette.diff import word_diff
+from archive.store import Archive
 from test_search import build_archive
 
 TINTINH = Path(sys.executable).with_name("tintinh")
@@ -25,11 +28,55 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Articles added to test_search's archive for the article page: pictures whose captions stand in
+# the body, hostile markup in every field, and an article with neither pictures nor a date.
+PAGE_ARTICLES = {
+    "pictures": {
+        "url": "https://sggp.org.vn/trien-lam-anh-sai-gon-xua-post900001.html", "site": "sggp",
+        "province": "Hồ Chí Minh", "title": "Triển lãm ảnh về Sài Gòn xưa",
+        "sapo": "Hơn 200 bức ảnh tư liệu về Sài Gòn được trưng bày tại bảo tàng thành phố.",
+        "body": "Triển lãm mở cửa từ sáng 5/3 và kéo dài đến hết tháng.\n"
+                "Chợ Bến Thành năm 1960. Ảnh: Tư liệu\n"
+                "Nhiều khách tham quan dừng lâu trước những bức ảnh đường phố.\n"
+                "Ban tổ chức cho biết sẽ đưa triển lãm về các trường học.",
+        "images": [{"src": "https://image.sggp.org.vn/ben-thanh-1960.jpg", "caption": "Chợ Bến Thành năm 1960. Ảnh: Tư liệu"},
+                   {"src": "https://image.sggp.org.vn/khach-tham-quan.jpg", "caption": "Khách tham quan triển lãm. Ảnh: Hoàng Hùng"}],
+        "authors": ["Hoàng Hùng"], "published_at": "2026-03-05T08:00:00+07:00",
+        "modified_at": "2026-03-05T01:30:00+00:00",
+    },
+    "hostile": {
+        "url": "https://baohatinh.vn/tin-nong-post900002.html", "site": "baohatinh", "province": "Hà Tĩnh",
+        "title": '<script>alert("title")</script> Tin <b>nóng</b>',
+        "sapo": "<img src=x onerror=alert(1)> lời dẫn",
+        "body": "Đoạn một </p><script>alert(2)</script>\nĐoạn hai \" onmouseover=\"alert(3)",
+        "authors": ["<b>Tác giả</b>"], "tags": ['"><script>alert(4)</script>'],
+        "images": [{"src": "javascript:alert(5)", "caption": "<i>chú thích</i>"}],
+        "related": [{"url": "javascript:alert(6)", "title": "<u>liên quan</u>"}],
+        "published_at": "2026-03-02T10:00:00+07:00",
+    },
+    "undated": {
+        "url": "https://baogialai.com.vn/thong-bao-lich-tiep-dan-post900003.html", "site": "baogialai",
+        "province": "Gia Lai", "title": "Thông báo lịch tiếp công dân",
+        "body": "Lãnh đạo tỉnh tiếp công dân vào thứ năm hằng tuần.\nĐịa điểm: trụ sở tiếp công dân tỉnh.",
+    },
+}
+
+
+def add_page_articles(path) -> dict[str, int]:
+    ids = {}
+    with Archive(path) as archive:
+        for key, article in PAGE_ARTICLES.items():
+            archive.store_article(dict(article, fetched_at="2026-03-07T12:00:00+00:00"))
+            ids[key] = archive.conn.execute("SELECT id FROM articles WHERE url = ?", [article["url"]]).fetchone()[0]
+    return ids
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """(base URL, article ids by key) of a running `tintinh serve` on archive.db."""
     path = tmp_path_factory.mktemp("datasette") / "archive.db"
     ids = build_archive(path)
+    ids.update(add_page_articles(path))
     port = free_port()
     proc = subprocess.Popen([str(TINTINH), "serve", "--db", str(path), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -240,3 +287,131 @@ def test_only_the_tables_people_read_are_listed(server):
     internal = {"lsh_buckets", "lsh_buckets_merged", "common_lines", "common_lines_merged", "minhashes"}
     assert internal & {t["name"] for t in tables} == internal  # they exist…
     assert not internal & shown                                 # …but only in the hidden list
+
+
+# -- the article page -------------------------------------------------------------------------
+
+def article_page(base, article_id, **params):
+    status, html = get(base, f"/archive/articles/{article_id}", **params)
+    assert status == 200
+    return html
+
+
+def test_article_page_reads_like_an_article(server):
+    base, ids = server
+    html = article_page(base, ids["danang"])
+    assert '<h1 class="headline">Mưa lớn gây ngập nhiều tuyến phố trung tâm</h1>' in html
+    assert "<title>Mưa lớn gây ngập nhiều tuyến phố trung tâm — Báo Đà Nẵng</title>" in html
+    assert '<a class="paper" href="/archive/articles?site=baodanang">Báo Đà Nẵng</a>' in html
+    assert '<a class="province" href="/archive/articles?province=%C4%90%C3%A0%20N%E1%BA%B5ng">Đà Nẵng</a>' in html
+    assert '<time class="published" datetime="2026-03-06T07:15:00+07:00">2026-03-06 07:15 +07:00</time>' in html
+    assert '<p class="sapo">Mưa lớn kéo dài từ đêm qua' in html
+    paragraphs = ["Từ 22 giờ đêm 5/3", "Các tuyến đường Hoàng Diệu", "Ban Chỉ huy phòng thủ dân sự",
+                  "Đến sáng 6/3, nước đã rút"]
+    positions = [html.index(f"<p>{p}") for p in paragraphs]
+    assert positions == sorted(positions)
+    assert 'href="https://baodanang.vn/mua-lon-gay-ngap-nhieu-tuyen-pho-3301234.html"' in html
+    assert "24 columns" not in html and "articles: " not in html
+
+
+def test_article_page_puts_each_picture_where_its_caption_stood(server):
+    base, ids = server
+    html = article_page(base, ids["pictures"])
+    first = html.index('<img src="https://image.sggp.org.vn/ben-thanh-1960.jpg"')
+    assert html.index("<p>Triển lãm mở cửa") < first < html.index("<p>Nhiều khách tham quan")
+    assert "<figcaption>Chợ Bến Thành năm 1960. Ảnh: Tư liệu</figcaption>" in html
+    assert "<p>Chợ Bến Thành năm 1960" not in html  # the caption line became the figure
+    second = html.index('<img src="https://image.sggp.org.vn/khach-tham-quan.jpg"')
+    assert second > html.index("<p>Ban tổ chức cho biết")  # no caption line in the text: after it
+    assert "<figcaption>Khách tham quan triển lãm. Ảnh: Hoàng Hùng</figcaption>" in html
+    assert 'by <span class="authors">Hoàng Hùng</span>' in html
+    assert '<time class="modified" datetime="2026-03-05T01:30:00+00:00">2026-03-05 08:30 +07:00</time>' in html
+
+
+def test_article_page_without_pictures_or_date(server):
+    base, ids = server
+    html = article_page(base, ids["undated"])
+    assert '<h1 class="headline">Thông báo lịch tiếp công dân</h1>' in html
+    assert '<span class="published">No publication date</span>' in html
+    assert "<figure>" not in html
+    assert "<p>Lãnh đạo tỉnh tiếp công dân vào thứ năm hằng tuần.</p>" in html
+
+
+def test_article_page_escapes_hostile_text_and_links(server):
+    base, ids = server
+    html = article_page(base, ids["hostile"])
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>" not in html
+    assert "javascript:" not in html.replace("&#34;", "")
+    assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt; Tin &lt;b&gt;nóng&lt;/b&gt;" in html
+    assert "<figcaption>&lt;i&gt;chú thích&lt;/i&gt;</figcaption>" in html
+    assert "&lt;u&gt;liên quan&lt;/u&gt;" in html
+    assert 'onmouseover="' not in html
+
+
+def test_article_page_links_the_other_copies_of_its_story(server):
+    base, ids = server
+    html = article_page(base, ids["wire_b"])
+    section = html[html.index('id="also-carried-by"'):html.index('id="versions"')]
+    assert f'<a class="copy" href="/archive/articles/{ids["wire_a"]}">Báo Lào Cai</a>' in section
+    assert "Khởi công cao tốc Lào Cai - Sa Pa <em>(first copy)</em>" in section
+    other = article_page(base, ids["wire_a"])
+    assert f'<a class="copy" href="/archive/articles/{ids["wire_b"]}">' in other
+    alone = article_page(base, ids["hoa_chat"])
+    assert "No other paper in the archive carries this story." in alone
+
+
+def test_article_page_shows_a_word_diff_between_versions(server):
+    base, ids = server
+    html = article_page(base, ids["danang"])
+    section = html[html.index('id="versions"'):html.index('id="fetch-record"')]
+    assert "<strong>Version 1</strong>" in section and "<strong>Version 2 (current)</strong>" in section
+    assert "<ins>Đến sáng 6/3, nước đã rút ở hầu hết các tuyến phố.</ins>" in section
+    assert "<del>" not in section.replace("<del>removed</del>", "")  # only words were added
+    assert "2026-03-08 09:00 +07:00" in section  # replaced 02:00 UTC, shown in Vietnam time
+
+
+def test_article_page_shows_the_fetch_record_of_its_raw_page(tmp_path):
+    path = tmp_path / "news.db"
+    with Archive(path) as archive:
+        page = archive.record_page(url="https://baolaocai.vn/a-post1.html", final_url="https://baolaocai.vn/a-post1.html",
+                                   status=200, headers={"content-type": "text/html; charset=utf-8"},
+                                   body=b"<html>raw</html>", fetched_at="2026-03-07T01:02:03+00:00", site="baolaocai")
+        archive.store_article({"url": "https://baolaocai.vn/a-post1.html", "site": "baolaocai", "title": "Tiêu đề",
+                               "body": "Nội dung."}, page_id=page)
+    html = asyncio.run(fetch_in_process(path, "/news/articles/1"))
+    section = html[html.index('id="fetch-record"'):html.index('id="archive-details"')]
+    assert "2026-03-07 08:02 +07:00" in section and "<dd>200</dd>" in section
+    assert "text/html; charset=utf-8" in section
+    assert f'<a href="/news/pages/{page}">page {page}</a>' in section
+    assert f'href="/news/pages/{page}.blob?_blob_column=body"' in section
+
+
+def test_article_row_keeps_datasette_row_view_and_json(server):
+    base, ids = server
+    html = article_page(base, ids["danang"], _view="row")
+    assert f"articles: {ids['danang']}" in html and "content_hash" in html
+    row = get_json(base, f"/archive/articles/{ids['danang']}.json", _shape="array")[0]
+    assert row["published_at"] == "2026-03-06T07:15:00+07:00"  # stored values, unconverted
+    status, html = get(base, "/archive/sites/baodanang")
+    assert status == 200 and "sites: baodanang" in html  # other tables keep the plain row page
+
+
+async def fetch_in_process(path, url):
+    from archive.serve import make_datasette
+    ds = make_datasette(path)
+    await ds.invoke_startup()
+    response = await ds.client.get(url)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_word_diff_marks_replaced_words_and_escapes_them():
+    html = word_diff("Nước sâu <b>nửa</b> mét.\nĐoạn hai.", "Nước sâu <b>một</b> mét.\nĐoạn hai.\nĐoạn ba.")
+    assert html == ("Nước sâu <del>&lt;b&gt;nửa&lt;/b&gt;</del> <ins>&lt;b&gt;một&lt;/b&gt;</ins> mét. ¶<br>"
+                    "Đoạn hai. ¶<br> <ins>Đoạn ba.</ins>")
+
+
+def test_word_diff_keeps_a_few_words_around_a_change_in_a_long_text():
+    words = [f"w{i}" for i in range(200)]
+    html = word_diff(" ".join(words), " ".join(words[:100] + ["mới"] + words[100:]), context=3)
+    assert html == '<span class="diff-skip">…</span> w97 w98 w99 <ins>mới</ins> w100 w101 w102 <span class="diff-skip">…</span>'

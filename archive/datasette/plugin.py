@@ -21,7 +21,9 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive import search
+from archive.datasette.article import load_article
 from archive.datasette.chart import PER_DAY_SQL, line_chart_svg, per_day_series
+from archive.datasette.display import TIME_ZONE_LABEL
 from common.text import unify_tones
 from common.urls import BadURL, canonical_url, host_aliases
 
@@ -142,6 +144,21 @@ async def chart(datasette, request):
         "svg": Markup(line_chart_svg(days, series)),
     }, request=request)
     return Response.html(html)
+
+
+@hookimpl
+def extra_template_vars(view_name, database, table, request, datasette):
+    """The article page's data, on a row page of an archive's `articles` (not with ?_view=row)."""
+    if view_name != "row" or table != "articles" or request is None or request.args.get("_view"):
+        return {"tintinh_article": None, "tintinh_time_zone": TIME_ZONE_LABEL}
+
+    async def article_vars():
+        db = datasette.databases.get(database)
+        pks = request.url_vars.get("pks", "")
+        article = await load_article(db, int(pks)) if db is not None and pks.isdigit() else None
+        return {"tintinh_article": article, "tintinh_time_zone": TIME_ZONE_LABEL}
+
+    return article_vars
 
 
 @hookimpl
