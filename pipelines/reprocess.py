@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
 from archive.export import site_since
-from archive.store import Archive, ArchiveError, open_archive
+from archive.store import Archive, ArchiveError, StorageError, open_archive
 from pipelines.extract import ExtractionError, extract_article
 
 CHUNK = 8
@@ -103,6 +103,8 @@ def _store(archive: Archive, outputs, result: ReprocessResult) -> None:
             article["fetched_at"] = fetched_at
             try:
                 status = archive.store_article(article, page_id=page_id)
+            except StorageError:
+                raise   # the file cannot be written (full disk, damage…): stop, the batch is not half-kept
             except ArchiveError as e:
                 result.failed += 1
                 result.reasons[type(e).__name__] = result.reasons.get(type(e).__name__, 0) + 1

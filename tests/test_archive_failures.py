@@ -230,3 +230,22 @@ def test_the_last_writes_of_a_killed_writer_are_read_from_its_wal_in_a_read_only
         result = run("export", "--db", db)
         assert result.exit_code == 1 and result.output.count("\n") == 1
         assert result.output.startswith(f"Error: cannot read the archive {db}: its last writes are in archive.db-wal")
+
+
+def test_reprocess_stops_in_one_line_when_the_archive_cannot_be_written(server, tmp_path):
+    db = tmp_path / "archive.db"
+    assert run_crawl(SITES, db, server.origins())[0].returncode == 0
+    before = outcome(db)
+
+    def limit_file_size():   # the WAL cannot grow past its header: the first commit fails
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+
+    done = subprocess.run([str(TINTINH), "reprocess", "--db", str(db), "--processes", "1"], capture_output=True,
+                          text=True, timeout=120, preexec_fn=limit_file_size,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith(f"Error: cannot write the archive {db}")
+    assert "failed" not in done.stdout          # not reported as pages that failed to extract
+    assert_sound(db)
+    assert outcome(db) == before
