@@ -19,11 +19,24 @@ FIELDS = (
     "related",        # [{"url": ..., "title": ...}]: related headlines kept as links
     "language",
     "extractor",      # which parser and version produced it, e.g. "cms@1", "generic@1"
+    "extraction",     # how sure it is, for a site-health drift alarm (see EXTRACTION), or None
     "fetched_at",
     "content_hash",
 )
 
 _LIST_FIELDS = {"authors", "tags", "images", "related"}
+
+# `extraction`: which path produced each field, so a drift alarm can count what a redesign moves
+# (the archive does not store it yet: archive.store.prepare_article keeps only its own columns).
+EXTRACTION = {
+    "body": "family: the layout's body box (families.toml) | generic: the main-content fallback",
+    "published": "metadata | visible: a date shown on the page (the layout's date box, or a line "
+                 "that is a date by its shape) | None",
+    "authors": "selector: the layout's byline | metadata | position: a line that is a byline by its "
+               "shape and place (last lines, the line of the shown date) | None",
+    "boxes_by_content": "junk boxes the layout's names missed, removed by what they hold (teasers of "
+                        "other articles, link lists)",
+}
 
 
 def new_article(**values) -> dict:

@@ -241,8 +241,237 @@ def take_inline_related(container, base_url: str, is_article_url=lambda url: Fal
 
 
 def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
     return host[4:] if host.startswith("www.") else host
+
+
+# ---- boxes that show another article, whatever their class names ---------------------------
+
+_WORD = re.compile(r"[^\W_]+")
+# A teaser box: another article's headline link, with at most a picture, a date or category line
+# and a summary of this many characters (a sapo is one or two sentences).
+TEASER_SUMMARY_CHARS = 400
+# More boxes than this, or boxes holding more than this share of the text, are the text itself
+# (a round-up of links with a paragraph each), not boxes put into it.
+TEASER_MAX_BOXES = 3
+TEASER_MAX_SHARE = 0.25
+
+
+def slug_headline(text: str, href: str) -> bool:
+    """Whether a link's text is the headline of the article it points to: news sites build an
+    article's URL from its headline, so most of the link's words are the words of the URL's slug
+    ("Xung đột ở Trung Đông khiến…" → /xung-dot-o-trung-dong-khien-…-20260306231657525.htm)."""
+    words = _WORD.findall(fold_accents(text))
+    if len(words) < 4:
+        return False
+    try:
+        path = urlsplit(href).path
+    except ValueError:
+        return False
+    slug = set(_WORD.findall(fold_accents(path)))
+    hits = sum(w in slug for w in words)
+    return hits >= 3 and hits >= 0.6 * len(words)
+
+
+def own_hosts(root, url: str = "") -> set[str]:
+    """The hosts of the page's own site: its URL's, its canonical's and og:url's."""
+    hosts = {_host(url)} if url else set()
+    for value in root.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")[:2]:
+        hosts.add(_host(urljoin(url, value.strip())) if url else _host(value.strip()))
+    return hosts - {""}
+
+
+def _same_site(link_host: str, hosts: set[str]) -> bool:
+    return not link_host or not hosts or any(
+        link_host == h or link_host.endswith("." + h) or h.endswith("." + link_host) for h in hosts)
+
+
+def teaser_boxes(container, url: str = "", hosts: set[str] | None = None) -> list[tuple]:
+    """[(box, link URL, headline)] for the boxes inside `container` that show another article of
+    the site: its headline as a link (the link's words are its URL's slug) standing alone in its
+    line, with a picture, a date or a summary around it, and nothing else. Found by what they hold,
+    not by their class names; none when they are the text itself (see TEASER_MAX_BOXES)."""
+    hosts = hosts if hosts is not None else set()
+    here = url.split("#")[0]
+    found, seen_boxes = [], set()
+    for a in container.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        headline = text_of(a)
+        if not 20 <= len(headline) <= 200 or not slug_headline(headline, href):
+            continue
+        target = urljoin(url, href) if url else href
+        if target.split("#")[0] == here or not _same_site(_host(target), hosts):
+            continue
+        line = a
+        while line is not None and line.tag not in BLOCK_TAGS:
+            line = line.getparent()
+        if line is None or line is container or len(_inline_run(line)) > len(headline) + 20:
+            continue                   # a link inside a sentence
+        box, node = None, line
+        while node is not None and node is not container:
+            text = text_of(node)
+            if len(text) > len(headline) + TEASER_SUMMARY_CHARS or _other_headline(node, a, target, url):
+                break
+            if node.find(".//img") is not None or len(text) > len(headline) + 10:
+                box = node
+            node = node.getparent()
+        if box is not None and id(box) not in seen_boxes and not in_running_text(box):
+            seen_boxes.add(id(box))
+            found.append((box, target, headline))
+    found = [(b, u, h) for b, u, h in found if not any(_inside(b, other) for other, _, _ in found)]
+    if not found:
+        return []
+    found = _as_lists(found, container)
+    total = len(text_of(container))
+    boxed = sum(len(text_of(b)) for b, _, _ in found)
+    if len(found) > TEASER_MAX_BOXES or boxed > TEASER_MAX_SHARE * total:
+        return []
+    return found
+
+
+def _as_lists(found: list[tuple], container) -> list[tuple]:
+    """Teasers side by side in a wrapper that holds little else are one box: a list of them
+    (with its label, "Tin liên quan"), counted once."""
+    by_parent: dict = {}
+    for entry in found:
+        parent = entry[0].getparent()
+        by_parent.setdefault(id(parent), (parent, []))[1].append(entry)
+    out = []
+    for parent, entries in by_parent.values():
+        if parent is None or parent is container or len(entries) < 2:
+            out += entries
+            continue
+        text = len(text_of(parent))
+        if sum(len(text_of(b)) for b, _, _ in entries) < 0.7 * text:
+            out += entries
+            continue
+        box = parent           # the list, then the wrapper that only adds a label to it
+        while box.getparent() is not None and box.getparent() is not container \
+                and len(text_of(box.getparent())) <= len(text_of(box)) + 60:
+            box = box.getparent()
+        out.append((box, entries[0][1], entries[0][2]))
+    return out
+
+
+def _inline_run(block) -> str:
+    """The text of a block outside its nested blocks: the line a link stands in."""
+    parts = [block.text or ""]
+    for child in block:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag not in SKIP_TAGS:
+            parts.append(text_of(child))
+        parts.append(child.tail or "")
+    return _shown("".join(parts))
+
+
+def _other_headline(node, a, target: str, url: str) -> bool:
+    """Whether `node` also holds a headline link to another URL than `target` (a list, not one teaser)."""
+    for other in node.iter("a"):
+        if other is a:
+            continue
+        href = (other.get("href") or "").strip()
+        if href and (urljoin(url, href) if url else href) != target and len(text_of(other)) >= 20:
+            return True
+    return False
+
+
+def _inside(el, box) -> bool:
+    return any(anc is box for anc in el.iterancestors())
+
+
+# A box whose text is mostly links, with at least this many headline-shaped ones (a few words each),
+# is a list of other articles (related, most read, run-together headlines) or of tags.
+LINK_LIST_SHARE = 0.7
+LINK_LIST_HEADLINES = 2
+_BOX_TAGS = frozenset(("div", "ul", "ol", "section", "aside", "nav", "table", "p", "dl", "header", "footer",
+                       "figure", "article", "blockquote", "center", "span"))
+_TAG_LINK = re.compile(r"^\s*#\S")
+_TAG_LABEL = re.compile(r"^\s*(?:từ khóa|từ khoá|tags?|chủ đề|keywords?|topics?)\s*[:：]?", re.I)
+
+
+def link_lists(container) -> list:
+    """The boxes inside `container` that are lists of links, whatever their names: text mostly
+    link text, with two or more headlines of other articles (4+ words) or tag links ("#thủy
+    điện", a "Từ khóa:" label). The largest such box, never the container; a link inside a
+    sentence never makes one."""
+    found: list = []
+    _measure(container, container, found)
+    return found
+
+
+def _measure(el, container, found: list) -> tuple[int, int, int, int]:
+    """(text chars, link chars, headline links, tag links) of `el`; boxes found are appended,
+    a box's inner boxes are not."""
+    own = len((el.text or "").strip())
+    text, links, headlines, tags = own, 0, 0, 0
+    is_link = el.tag == "a" and (el.get("href") or "").strip() not in ("", "#")
+    start = len(found)
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag and tag not in SKIP_TAGS and not is_hidden(child):
+            t, l, h, g = _measure(child, container, found)
+            text, links, headlines, tags = text + t, links + l, headlines + h, tags + g
+        text += len((child.tail or "").strip())
+    if is_link:
+        shown = text_of(el)
+        links = text
+        headlines = int(len(shown.split()) >= 4 and len(shown) >= 20)
+        tags = int(bool(_TAG_LINK.match(shown)))
+    elif el is not container and el.tag in _BOX_TAGS and text >= 20 and links >= LINK_LIST_SHARE * text \
+            and (headlines >= LINK_LIST_HEADLINES or tags >= 2 or tags and _TAG_LABEL.match(text_of(el)) is not None) \
+            and not in_running_text(el) and (el.tag not in ("p", "span") or not _words_between_links(el)):
+        del found[start:]               # the inner boxes are part of this one
+        found.append(el)
+    return text, links, headlines, tags
+
+
+def _words_between_links(el) -> bool:
+    """Whether a line has words of its own between its links ("Theo <a>…</a> và <a>…</a>."): a
+    sentence that cites, not a list."""
+    parts: list[str] = []
+    _outside_links(el, parts)
+    rest = _RELATED_LEAD.sub("", _TAG_LABEL.sub("", " ".join(parts)))
+    return any(ch.isalpha() for ch in rest)
+
+
+def _outside_links(el, parts: list[str]) -> None:
+    if el.tag == "a":
+        return
+    parts.append(el.text or "")
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in SKIP_TAGS:
+            _outside_links(child, parts)
+        parts.append(child.tail or "")
+
+
+def take_link_lists(container, base_url: str) -> list[dict]:
+    """Drop the link lists of `container` (see link_lists); the headline links become related."""
+    related, seen = [], set()
+    for box in link_lists(container):
+        for a in box.iter("a"):
+            title = text_of(a)
+            href = (a.get("href") or "").strip()
+            if len(title.split()) >= 4 and href and not href.startswith(("#", "javascript:")) \
+                    and not _TAG_LINK.match(title):
+                url = urljoin(base_url, href)
+                if url not in seen:
+                    seen.add(url)
+                    related.append({"url": url, "title": title})
+        drop(box)
+    return related
+
+
+def take_teaser_boxes(container, url: str, hosts: set[str] | None = None) -> list[dict]:
+    """Drop the teaser boxes of `container` (see teaser_boxes); their links become [{url, title}]."""
+    related = []
+    for box, target, headline in teaser_boxes(container, url, hosts):
+        related.append({"url": target, "title": headline})
+        drop(box)
+    return related
 
 
 def blocks_of(container) -> list[tuple[str, str]]:
@@ -333,6 +562,98 @@ def images_of(container, base_url: str) -> list[dict]:
             holder = holder.getparent()
         images.append({"src": urljoin(base_url, src), "caption": caption})
     return images
+
+
+# ---- the date and byline shown by the headline ------------------------------------------------
+
+# A shown date line is short; the header area ends where the text begins (a line this long) or
+# after this many elements past the headline; a date above the headline is among the few before it.
+DATELINE_CHARS = 120
+TEXT_STARTS_CHARS = 150
+HEADER_REACH = 80
+ABOVE_REACH = 12
+_DATE_LABELS = re.compile(r"(?:cập\s*nhật|ngày\s*đăng|đăng\s*lúc|đăng\s*ngày|xuất\s*bản|thời\s*gian|published|"
+                          r"updated|posted|last\s+updated|on)\s*:?\s*$", re.I)
+
+
+def _following(anchor):
+    """The elements after `anchor` in page order (not inside it)."""
+    node = anchor
+    while node is not None:
+        for sib in node.itersiblings():
+            yield sib
+            yield from sib.iterdescendants()
+        node = node.getparent()
+
+
+def _preceding(anchor):
+    """The elements before `anchor`, nearest first (its ancestors excluded)."""
+    node = anchor
+    while node is not None:
+        for sib in node.itersiblings(preceding=True):
+            yield from reversed(list(sib.iterdescendants()))
+            yield sib
+        node = node.getparent()
+
+
+def element_showing(root, text: str):
+    """The block that shows `text` as its whole text (a headline in a <div>), or None."""
+    if not text or len(text) < 10:
+        return None
+    words = text.split()
+    piece = " ".join(words[:4]) if len(words) >= 4 else text
+    if "'" in piece:
+        piece = piece.split("'")[0]
+    for node in root.xpath("//body//text()[contains(., $p)]", p=piece)[:20]:
+        el = node.getparent()
+        while el is not None and el.tag not in BLOCK_TAGS:
+            el = el.getparent()
+        if el is not None and el.tag not in ("body", "html") and text_of(el).rstrip() == text.rstrip():
+            return el
+    return None
+
+
+def find_dateline(anchor, need_time: bool = True):
+    """(line element, shown date text) of the publication date shown by the headline `anchor`:
+    the first short line after it that holds a date and a time ("08/01/2026 - 18:21", "Thứ bảy,
+    7/3/2026, 00:05 (GMT+7)", "Nguyên Minh - 07/03/2026 08:47"), before the text begins; else one
+    of the few lines just above it. Found by what the line says, whatever its class. None if none."""
+    from pipelines.dates import datetime_span
+    if anchor is None:
+        return None
+    for candidates, reach in ((_following(anchor), HEADER_REACH), (_preceding(anchor), ABOVE_REACH)):
+        for seen, el in enumerate(candidates):
+            if seen >= reach:
+                break
+            if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+                continue
+            if len(_inline_run(el)) >= TEXT_STARTS_CHARS:
+                break                   # the text has begun (or, above, a paragraph of something else)
+            raw = el.text_content()
+            if len(raw) > 3 * DATELINE_CHARS or not any(c.isdigit() for c in raw):
+                continue
+            text = text_of(el)
+            if len(text) > DATELINE_CHARS or is_hidden(el):
+                continue
+            span = datetime_span(text, need_time)
+            if span:
+                return el, text, span
+    return None
+
+
+def dateline_byline(line, text: str, span: tuple[int, int], organizations=()) -> list[str]:
+    """Authors shown with the date: the rest of its line ("Nguyên Minh - 07/03/2026 08:47"), or
+    a short line of names right before it."""
+    rest = (text[:span[0]] + " " + text[span[1]:]).strip(" -–—|·•,")
+    rest = _DATE_LABELS.sub("", rest).strip(" -–—|·•,:")
+    if rest:
+        return byline_names(rest, organizations) or []
+    prev = line.getprevious()
+    if prev is not None and isinstance(prev.tag, str) and prev.tag not in SKIP_TAGS:
+        shown = text_of(prev)
+        if shown and len(shown) <= 60:
+            return byline_names(shown, organizations) or []
+    return []
 
 
 # ---- bylines and author names ---------------------------------------------------------------

@@ -131,6 +131,51 @@ def to_iso(text: str | None) -> str | None:
     return value.isoformat() if value else None
 
 
+_DATE_ONLY = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# A zone written after a shown time: "(GMT+7)", "(GMT+07:00)", "GMT+7", "+07:00", "ICT", "EST".
+_SHOWN_ZONE = re.compile(r"\s*\(?\s*(?:GMT|UTC)\s*(?:[+-]\s*\d{1,2}(?::?\d{2})?)?\s*\)?|\s*[+-]\d{2}:?\d{2}\b|"
+                         r"\s*\b(?:" + "|".join(_ZONE_HOURS) + r")\b", re.I)
+_LEADING_WEEKDAY = re.compile(r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|(?:mon|tues|wednes|thurs|fri|"
+                              r"satur|sun)day)\s*[,-]?\s*$", re.I)
+# How far apart a shown date and its time may be ("08/01/2026 - 18:21", "10:30 ngày 08/01/2026").
+_TIME_REACH = 14
+_BETWEEN = re.compile(r"^[\s,|–—-]*(?:(?:GMT|UTC)[+-]?\d{0,2}|[A-Z]{3,4})?[\s,|–—-]*(?:lúc|at|ngày|,)?[\s,|–—-]*$")
+
+
+def datetime_span(text: str | None, need_time: bool = True) -> tuple[int, int] | None:
+    """(start, end) of the date-and-time shown in a short line, with the weekday before it and the
+    zone after it ("Nguyên Minh - Thứ bảy, 7/3/2026, 00:05 (GMT+7)" → the part from "Thứ"), in any
+    of the Vietnamese forms of this module's docstring or an English one ("Nov 19, 2019 10:02 AM
+    EST"); None without both a date and a time (a bare date is too weak a sign on a page full of
+    dates), unless not `need_time`. `text` must be NFC."""
+    if not text or not re.search(r"\d", text):
+        return None
+    m = _DMY.search(text) or _VERBAL.search(text) or _DATE_ONLY.search(text) or _EN_DATE.search(text)
+    if not m:
+        return None
+    if m.re is _EN_DATE and not _MONTHS.get((m.group(2) or m.group(4) or "")[:3].lower()):
+        return None
+    start, end = m.span()
+    after = _TIME.search(text, end, min(len(text), end + _TIME_REACH + 12))
+    if after and _BETWEEN.match(text[end:after.start()]):
+        end = after.end()
+    else:
+        before = None
+        for t in _TIME.finditer(text, max(0, start - _TIME_REACH - 12), start):
+            before = t
+        if before is not None and _BETWEEN.match(text[before.end():start]):
+            start = before.start()
+        elif need_time:
+            return None
+    zone = _SHOWN_ZONE.match(text, end)
+    if zone:
+        end = zone.end()
+    weekday = _LEADING_WEEKDAY.search(text, 0, start)
+    if weekday and not text[weekday.end():start].strip():
+        start = weekday.start()
+    return start, end
+
+
 def split_published_modified(text: str | None) -> tuple[str, str]:
     """One visible date element may show both: "07/03/2026 08:00 | Cập nhật: 07/03/2026 09:10".
 

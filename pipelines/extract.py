@@ -475,11 +475,21 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
     sapo_el = _first_in(area, root, fam.sapo) if fam else None
     sapo = text_of(sapo_el) if sapo_el is not None else ""
     date_el = _first_in(area, root, fam.date) if fam else None
+    # the date (and byline) shown by the headline, known by what it says: the layout's date box
+    # is missing here, or no layout is known
+    dateline = None
+    if date_el is None:
+        anchor = title_el if title_el is not None else clean_dom.element_showing(root, title)
+        dateline = clean_dom.find_dateline(anchor) or (
+            None if meta["published_raw"] else clean_dom.find_dateline(anchor, need_time=False))
+    dateline_authors = clean_dom.dateline_byline(*dateline, orgs) if dateline else []
     tags = [text_of(a) for a in clean_dom.select(area, common.get("tags", ())) if a.tag != "meta"] \
         if scope is not None else []
     tags = list(dict.fromkeys(meta["tags"] + [t.lstrip("#").strip() for t in tags if t and len(t) < 80]))
 
     authors, related, images, more_authors = [], [], [], False
+    boxes_by_content = 0
+    author_source = "selector"   # see below
     if fam is not None:
         authors, author_els, more_authors = _visible_authors(root, fam, orgs, scope, index)
         shown = [el for el in (sapo_el, title_el, date_el) if el is not None]
@@ -491,6 +501,11 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
             related += [r for r in clean_dom.take_related(scope, fam.related, url, index)
                         if r["url"] not in {x["url"] for x in related}]
         related += clean_dom.take_inline_related(container, url, lambda u: looks_like_article_url(u, site))
+        # boxes the layout's selectors missed (renamed in a redesign), known by what they hold
+        named = len(related)
+        related += clean_dom.take_teaser_boxes(container, url, _own_hosts(root, url, meta))
+        related += clean_dom.take_link_lists(container, url)
+        boxes_by_content = len(related) - named
         clean_dom.remove_junk(container, fam.junk + common.get("junk", ()), index)
         if not sapo:
             lead = next((p for p in container.iter("p", "h2") if text_of(p)), None)
@@ -508,7 +523,7 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
         vouched = vouched_by_metadata(root, meta)
         listing_said = says_listing(root, meta)
         own_hosts = _own_hosts(root, url, meta)
-        found = _generic_body(root, title)
+        found = _generic_body(root, title, url)
         # The text's own shape decides; metadata only vouches for a page whose shape says neither.
         if found.teaser_shaped:
             raise NotAnArticle(f"a listing page: teasers in {found.boxes} separate boxes, no run of prose")
@@ -539,11 +554,17 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
 
     meta_names = _meta_authors(meta, orgs)
     if more_authors and len(meta_names) > len(authors):
-        authors = meta_names
+        authors, author_source = meta_names, "metadata"
     if not (authors or byline_authors or meta_names):
         anywhere = Family("common", 1, authors=common.get("authors", ()))
         authors = _visible_authors(root, anywhere, orgs, scope, index, only_first=True)[0][:4]
-    authors = authors or byline_authors or meta_names or text_authors
+    # where the names came from: the layout's byline ("selector"), the page's metadata, or a line
+    # that is a byline by its shape and place ("position": last lines, by the shown date)
+    for names, source in ((authors, author_source), (byline_authors, "position"), (meta_names, "metadata"),
+                          (text_authors, "position"), (dateline_authors, "position")):
+        if names:
+            authors, author_source = names, source
+            break
     related += [r for r in text_related if r.get("title")]
 
     body = "\n".join(paragraphs)
@@ -552,7 +573,8 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
     if extractor == GENERIC_EXTRACTOR and len(body) < 400 and sum(len(p) >= 80 for p in paragraphs) < 2:
         raise NotAnArticle("no article body found (only short lines where no layout is known)")
 
-    published_raw, published_at, modified_raw, modified_at = _dates(meta, date_el)
+    shown_date = dateline[1][dateline[2][0]:dateline[2][1]] if dateline else None
+    published_raw, published_at, modified_raw, modified_at, date_source = _dates(meta, date_el, shown_date)
     return new_article(
         url=url, canonical_url=_canonical(url, meta["canonical"], site),
         site=(site or {}).get("slug") or _host(url), province=(site or {}).get("province") or "",
@@ -561,6 +583,9 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
         published_raw=nfc(published_raw) or None, modified_raw=nfc(modified_raw) or None,
         category=nfc(meta["section"]) or None, tags=tags, images=images, related=related,
         language=language, extractor=extractor,
+        extraction={"body": "generic" if extractor == GENERIC_EXTRACTOR else "family",
+                    "published": date_source, "authors": author_source if authors else None,
+                    "boxes_by_content": boxes_by_content},
     )
 
 
@@ -579,24 +604,27 @@ _HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$|GMT|UTC", re.I)
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 
 
-def _dates(meta: dict, date_el) -> tuple:
-    """(published_raw, published_at, modified_raw, modified_at). Metadata first; the date shown on
-    the page when metadata has none, or has no time or no zone and disagrees with the page."""
+def _dates(meta: dict, date_el, shown_date: str | None = None) -> tuple:
+    """(published_raw, published_at, modified_raw, modified_at, where the publication date came
+    from: "metadata", "visible" or None). Metadata first; the date shown on the page (the layout's
+    date element, else `shown_date`, a date line found by its shape) when metadata has none, or has
+    no time or no zone and disagrees with the page."""
     published_raw, modified_raw = meta["published_raw"], meta["modified_raw"]
     published_at, modified_at = to_iso(published_raw), to_iso(modified_raw)
-    if date_el is None:
-        return published_raw, published_at, modified_raw, modified_at
-    shown = text_of(date_el)
-    if not to_iso(shown):  # <time datetime="…">Hôm qua</time>, <meta itemprop=datePublished content=…>
+    source = "metadata" if published_at else None
+    if date_el is None and not shown_date:
+        return published_raw, published_at, modified_raw, modified_at, source
+    shown = text_of(date_el) if date_el is not None else shown_date
+    if date_el is not None and not to_iso(shown):  # <time datetime="…">Hôm qua</time>, <meta content=…>
         shown = date_el.get("datetime") or date_el.get("content") or shown
     shown_pub, shown_mod = split_published_modified(shown)
-    shown_at = to_iso(shown_pub) if _HAS_TIME.search(shown_pub) else None
+    shown_at = to_iso(shown_pub) if _HAS_TIME.search(shown_pub) or published_at is None else None
     vague = published_raw and not (_HAS_ZONE.search(published_raw) and _HAS_TIME.search(published_raw))
     if shown_at and (published_at is None or vague and shown_at[:16] != published_at[:16]):
-        published_raw, published_at = shown_pub, shown_at
+        published_raw, published_at, source = shown_pub, shown_at, "visible"
     if modified_at is None and shown_mod and to_iso(shown_mod):
         modified_raw, modified_at = shown_mod, to_iso(shown_mod)
-    return published_raw, published_at, modified_raw, modified_at
+    return published_raw, published_at, modified_raw, modified_at, source
 
 
 def shown_description(root, description: str, title: str = "", source: str | None = None) -> str:
@@ -653,7 +681,7 @@ _NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "canv
                "dialog", "head", "link", "meta")
 
 
-def _generic_body(root, title: str):
+def _generic_body(root, title: str, url: str = ""):
     try:
         from pipelines.generic import extract_main
     except ImportError:
@@ -662,7 +690,7 @@ def _generic_body(root, title: str):
     # copies and walks the whole tree in Python, has less to do.
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
     try:
-        return extract_main(root, title)
+        return extract_main(root, title, url=url)
     except Exception as exc:  # the fallback failing is the page's failure, named
         raise NotAnArticle(f"generic extraction failed: {exc}") from None
 

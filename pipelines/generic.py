@@ -23,6 +23,8 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
+from pipelines import clean_dom
+
 
 # ---------------------------------------------------------------------------------------------
 # Heuristics as data
@@ -90,7 +92,7 @@ OWN_TEXT_TAGS = frozenset(("div", "section", "article", "li", "td"))
 LABEL_LINE = re.compile(
     r"^(advertisement|advertisements|sponsored|share( this)?( article| story)?|"
     r"tweet|email|print|caption|close|open|expand|enlarge|skip|menu|loading\.*|advert|"
-    r"comments?|image \d+ of \d+|photo \d+ of \d+|\d+ of \d+|\(?(image|photo) credit:.*|"
+    r"comments?|(image|photo|slide) \d+ of\s*/?\s*\d+|\d+ of \d+|\d+\s*/\s*\d+|back to (gallery|top)|\(?(image|photo) credit:.*|"
     r"this slideshow requires javascript\.?|tell us what you think.*|"
     r"related( articles| stories)?:?|read more:?|continue reading|"
     r"sign up.*newsletter.*|photo:.{0,40}|image:.{0,40}|"
@@ -161,6 +163,7 @@ WRAPPER_TAGS = frozenset(("div", "section", "form", "header", "table"))
 def _clean_tree(root) -> None:
     etree.strip_elements(root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
+    _drop_comment_sections(root)
     doomed = []
     total = _paragraph_chars(root)
     hidden = []
@@ -187,6 +190,44 @@ def _clean_tree(root) -> None:
         if el.tag in WRAPPER_TAGS and _holds_article(el, total):
             continue
         _drop(el)
+
+
+# Readers' comments, known by their heading whatever the section is called: "Comments", "34 responses
+# to “…”", "10 thoughts on “…”", "Top Rated Comments", "Leave a Reply", "Bình luận", "Ý kiến bạn đọc".
+COMMENT_HEADING = re.compile(r"""^(?:
+    (?:\d+\s+)?(?:top\s+rated\s+|recent\s+|reader\s+|readers'?\s+|latest\s+)?
+        (?:comments?|responses?|replies|thoughts|reactions)(?:\s+(?:on|to)\s+\S.*)?
+  | (?:leave|post|add|write)\s+an?\s+(?:reply|comment|response)\b.*
+  | join\s+the\s+(?:conversation|discussion)\b.*
+  | comments\s+are\s+closed\W*
+  | (?:\d+\s+)?(?:bình\s+luận|ý\s+kiến(?:\s+bạn\s+đọc)?|gửi\s+bình\s+luận)(?:\s*\(\d+\))?
+  | (?:\d+\s+)?coment[aá]rios?|deixe\s+(?:uma|um)\s+(?:resposta|comentário).*|tinggalkan\s+balasan.*
+  | (?:\d+\s+)?комментари\w*
+)\W*$""", re.I | re.X)
+# Elements whose own first words may open such a heading (cheap filter, run at C speed).
+_COMMENT_START = etree.XPath(
+    r".//*[re:test(text(), '^\s*(\d+\s+)?(top rated |recent |readers?.? |latest )?"
+    r"(comment|response|repl|thought|reaction|leave a|post a|add a|write a|join the|"
+    r"bình luận|ý kiến|gửi bình luận|coment|deixe|tinggalkan|коммент)', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
+
+
+def _drop_comment_sections(root) -> None:
+    """Drop readers' comment sections: from a heading that says what they are, the largest box
+    that starts with that heading (and does not hold the page's headline)."""
+    for heading in _COMMENT_START(root):
+        if heading.getparent() is None or not isinstance(heading.tag, str):
+            continue
+        text = _one_line(heading.text_content())
+        if len(text) > 150 or not COMMENT_HEADING.match(text):
+            continue
+        section = heading
+        for anc in heading.iterancestors():
+            if anc.tag in ("body", "html") or anc.find(".//h1") is not None \
+                    or not _one_line(anc.text_content()).startswith(text):
+                break
+            section = anc
+        _drop(section)
 
 
 def _stands_alone(el) -> bool:
@@ -366,8 +407,11 @@ def _with_siblings(best, final) -> list:
         bonus = final.get(best, 0) * 0.2 if best_names and sib.get("class") == best_names else 0
         if final.get(sib, -1e9) + bonus >= threshold:
             kept.append(sib)
-        elif sib.tag == "p":
+        elif sib.tag == "p" or sib.tag == "div" and not any(c.tag in BLOCK_TAGS for c in sib):
+            # a paragraph, or a div holding one ("div.zn-body__paragraph" by the article box)
             text = sib.text_content().strip()
+            if sib.tag == "div" and len(text.split()) < 8:
+                continue                   # a URL, a date or a credit line, not a paragraph
             density = _link_chars(sib) / len(text) if text else 1
             if (len(text) > 80 and density < 0.25) or \
                     (0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)):
@@ -419,7 +463,12 @@ def _in_document_order(root, nodes) -> list:
 class _Blocks:
     """Collects the text of a subtree block by block, as a browser lays it out."""
 
-    def __init__(self) -> None:
+    def __init__(self, teasers=()) -> None:
+        self.teasers = teasers         # boxes showing another article: their blocks are marked
+        self.in_teaser: set[int] = set()               # indexes of blocks inside one
+        self.after_image: set[int] = set()             # indexes of blocks right after an image
+        self.image_texts: set[str] = set()             # the alt and title texts of the images
+        self._image_before = False
         self.blocks: list[tuple[str, str, int]] = []   # (tag, text, link chars)
         self.items: list = []          # per block: the child of the walked box it lies in
         self.images: list[dict] = []
@@ -431,6 +480,9 @@ class _Blocks:
     def flush(self) -> None:
         text = _one_line("".join(self._pieces))
         if text:
+            if self._image_before:
+                self.after_image.add(len(self.blocks))
+                self._image_before = False
             self.blocks.append((self._tag, text, min(self._links, len(text))))
             self.items.append(self._item)
         self._pieces, self._links = [], 0
@@ -453,6 +505,14 @@ class _Blocks:
             else:
                 self._pieces.append(" ")
             return
+        if el in self.teasers:
+            self.flush()
+            start = len(self.blocks)
+            self.teasers = [t for t in self.teasers if t is not el]
+            self.walk(el, in_link, block, item)
+            self.flush()
+            self.in_teaser.update(range(start, len(self.blocks)))
+            return
         is_block = tag in BLOCK_TAGS
         if is_block:
             self.flush()
@@ -473,6 +533,11 @@ class _Blocks:
             self.flush()
 
     def _image(self, el) -> None:
+        self._image_before = True
+        for attr in ("alt", "title"):
+            said = el.get(attr)
+            if said and len(said) >= 20:
+                self.image_texts.add(_one_line(said))
         src = _image_src(el)
         if src:
             self.images.append({"src": src, "caption": _caption_of(el)})
@@ -593,6 +658,9 @@ class MainContent:
         return self.prose_run >= 2 and not self.teaser_shaped
 
 
+# A line at least this long right after an image, or said in an image's alt or title, is a caption
+# when it shows up twice (a gallery repeating the figure, an italic line under a figcaption): once.
+CAPTION_REPEAT_CHARS = 30
 # A paragraph of prose, not a headline or a label: long, and mostly not link text.
 PROSE_CHARS = 80
 PROSE_MAX_LINK_SHARE = 0.3
@@ -607,22 +675,28 @@ def extract_body(root: lxml.html.HtmlElement, title: str | None = None
     return found.paragraphs, found.images
 
 
-def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_place: bool = False
-                 ) -> MainContent:
+def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_place: bool = False,
+                 url: str = "") -> MainContent:
     """extract_body with the shape of the text. With `in_place` the page tree itself is cleaned
-    (faster, for a caller that reads nothing more from it); otherwise a copy is."""
+    (faster, for a caller that reads nothing more from it); otherwise a copy is. `url`, when
+    known, is the page's own address (links to it are no teasers)."""
     tree = root if in_place else copy.deepcopy(root)
     body = tree.find("body")
     if body is None:
         body = tree
+    hosts = clean_dom.own_hosts(tree, url)
     _clean_tree(body)
     best, final = _pick_container(body)
     if best is None:
         return MainContent([], [])
-    collector = _Blocks()
     nodes = _with_siblings(best, final)
     nodes += [c for c in _chunks(best, final) if c not in nodes]
     boxes = _in_document_order(body, nodes)
+    # boxes inside the text that show other articles or tags: their lines are left out
+    teasers = [box for node in boxes for box, _, _ in clean_dom.teaser_boxes(node, url, hosts)]
+    teasers += [box for node in boxes for box in clean_dom.link_lists(node)
+                if not any(box is t or clean_dom._inside(box, t) for t in teasers)]
+    collector = _Blocks(teasers)
     # Prose paragraphs per parent of the boxes: an article cut into sibling boxes (around ads,
     # or one wrapper per paragraph) is still one run; a listing's teasers sit one per item.
     # A paragraph that shares its item with a headline link is a teaser and adds to no run.
@@ -637,10 +711,13 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
     prose_run, prose_chars = max(prose_by_parent.values(), default=(0, 0))
     title_text = _one_line(title) if title else ""
     paragraphs: list[str] = []
-    seen: set[str] = set()
+    seen: set[str] = set()       # captions kept: said again anywhere, they go
+    kept: set[str] = set()
     seen_heading_one = False
     in_related_list = False
-    for tag, text, links in collector.blocks:
+    for index, (tag, text, links) in enumerate(collector.blocks):
+        if index in collector.in_teaser:
+            continue
         if in_related_list:
             if tag == "li" or (links and len(text) < 200):
                 continue
@@ -658,10 +735,13 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
             continue
         if not _keep_block(tag, text, links):
             continue
-        if paragraphs and paragraphs[-1] == text or tag == "figcaption" and text in seen:
+        captionish = tag == "figcaption" or len(text) >= CAPTION_REPEAT_CHARS and (
+            index in collector.after_image or text in collector.image_texts)
+        if paragraphs and paragraphs[-1] == text or text in seen or captionish and text in kept:
             continue                       # a line twice in a row, a caption again (galleries)
-        if tag == "figcaption":
+        if captionish:
             seen.add(text)
+        kept.add(text)
         paragraphs.append(text)
     return MainContent(paragraphs, collector.images, len(boxes), prose_run, prose_chars)
 

@@ -2,8 +2,8 @@
 
 English: the 181 pages of the article-extraction benchmark, scored like bench/generic_score.py
 (word 4-gram shingles, macro F1, shared/tools/extraction_score.py). Vietnamese: the vi-news
-pages forced down the generic path, body compared with the gold body (sapo excluded: the
-generic extractor sees only the main container). Raise a floor when a change beats it.
+pages forced down the generic path, body compared with the gold body (sapo excluded on both
+sides: the full path shows a lead the generic extractor takes with the text once, as the sapo). Raise a floor when a change beats it.
 """
 import gzip
 import hashlib
@@ -116,6 +116,7 @@ def _vi_scores(anonymise: bool) -> tuple[float, float, list[str]]:
                         el.set(attr, "x" + hashlib.md5(el.get(attr).encode()).hexdigest()[:6])
         paragraphs, _ = extract_body(root, page_title(root))
         kept, _, _ = clean_paragraphs(paragraphs, gold["title"])
+        kept = [k for k in kept if k != gold["sapo"]]   # a lead taken with the text is the sapo
         body = gold["body"].split("\n")
         expected = "\n".join(body[1:] if gold["sapo"] and body[0] == gold["sapo"] else body)
         counts = page_counts(expected, "\n".join(kept))
