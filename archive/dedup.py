@@ -106,15 +106,23 @@ def shingles(lines: list[str]) -> np.ndarray:
     return acc  # duplicates are harmless: a MinHash takes minima
 
 
+_BLOCK = 8192   # shingles per block of `signature`
+
+
 def signature(hashes: np.ndarray) -> np.ndarray | None:
     """MinHash signature (PERMUTATIONS uint32), or None when the text is too short to compare."""
     if len(hashes) < MIN_SHINGLES:
         return None
-    with np.errstate(over="ignore"):
-        mixed = np.multiply.outer(hashes, _A)
-        mixed += _B
+    # Blocks of shingles, so a huge text costs a bounded matrix (8 MB), not len × PERMUTATIONS.
+    lowest = None
+    for start in range(0, len(hashes), _BLOCK):
+        with np.errstate(over="ignore"):
+            mixed = np.multiply.outer(hashes[start:start + _BLOCK], _A)
+            mixed += _B
+        block = mixed.min(axis=0)
+        lowest = block if lowest is None else np.minimum(lowest, block)
     # the top 32 bits of each permutation's minimum (a shift keeps order, so min first is the same)
-    return (mixed.min(axis=0) >> np.uint64(32)).astype(np.uint32)
+    return (lowest >> np.uint64(32)).astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

@@ -4,6 +4,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import numpy as np
+
 from archive import dedup
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "archive"
@@ -90,3 +92,10 @@ def test_signatures_never_change_between_versions():
     sig = sig_of("", text)
     assert sig[:4].tolist() == [6976475, 134039125, 149866582, 410300189]
     assert dedup.band_keys(sig)[:2] == [729646379796363379, 5498092592916332517]
+
+
+def test_signature_of_a_long_text_is_computed_in_blocks_with_the_same_result():
+    hashes = np.random.default_rng(7).integers(0, 2**63, size=3 * dedup._BLOCK + 5, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        whole = ((np.multiply.outer(hashes, dedup._A) + dedup._B).min(axis=0) >> np.uint64(32)).astype(np.uint32)
+    assert np.array_equal(dedup.signature(hashes), whole)
