@@ -99,8 +99,12 @@ def canonical_url(url: str, aliases: dict[str, str] | None = None) -> str:
     url = url.strip()
     if url.startswith("//"):
         url = "https:" + url
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port   # .port checks the port is a number in range
+    except ValueError as e:   # "http://[::1" and other unparseable hosts
+        raise BadURL(f"not a URL: {url!r} ({e})") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
         raise BadURL(f"not an http(s) URL: {url!r}")
     params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
               if not _is_tracking(k) and (k.lower(), v.lower()) not in _AMP_PARAMS]

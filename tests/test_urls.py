@@ -77,7 +77,8 @@ def test_canonical_form_is_a_fixed_point():
     assert canonical_url(once) == once == "https://plo.vn/tin-t%E1%BB%A9c/a.html?a=1&b=2"
 
 
-@pytest.mark.parametrize("url", ["", "   ", "ftp://plo.vn/a", "mailto:x@plo.vn", "/relative/a.html", "https://"])
+@pytest.mark.parametrize("url", ["", "   ", "ftp://plo.vn/a", "mailto:x@plo.vn", "/relative/a.html", "https://",
+                                 "http://[::1", "https://plo.vn:99999/a"])
 def test_non_http_urls_are_refused(url):
     with pytest.raises(BadURL):
         canonical_url(url)
