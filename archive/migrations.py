@@ -124,6 +124,24 @@ DELETE FROM failures WHERE first_failed IS NULL;
 CREATE UNIQUE INDEX failures_url_reason ON failures(url, reason);
 """
 
+# A story (an article and its copies on other papers) as one row, for datasette and for queries:
+# the title and id of its first copy, how many papers and articles, the papers by name, and its
+# first and last publication time. A view, so it is always up to date and costs no writes.
+STORIES_VIEW = """
+CREATE VIEW stories AS
+SELECT a.story_id,
+       max(CASE WHEN a.duplicate_of IS NULL THEN a.title END) AS title,
+       max(CASE WHEN a.duplicate_of IS NULL THEN a.id END) AS first_article,
+       count(DISTINCT a.site) AS papers,
+       count(*) AS copies,
+       json_group_array(DISTINCT coalesce(s.name, a.site)) AS carried_by,
+       min(a.published_at) AS first_published,
+       max(a.published_at) AS last_published
+FROM articles a LEFT JOIN sites s ON s.slug = a.site
+WHERE a.story_id IS NOT NULL
+GROUP BY a.story_id;
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
@@ -135,6 +153,7 @@ MIGRATIONS: list[Migration] = [
     (5, "search: one index segment per transaction (hashsize 64 MB), automerge 16",
      _search_sql("INDEX_TUNING_SQL")),
     (6, "failures: one row per URL and reason, with first and latest time and a count", FAILURES_ONCE_PER_URL),
+    (8, "stories: a view with one row per story (its papers, first and last time)", STORIES_VIEW),
 ]
 
 

@@ -6,17 +6,11 @@ refused before serving (PRAGMA quick_check), not met later as HTTP 500s.
 """
 from __future__ import annotations
 
-import copy
 import sqlite3
-from functools import cache
 from pathlib import Path
-
-import yaml
 
 from archive.dbfile import ArchiveError, check_file, connect_readonly, read_mode
 
-HERE = Path(__file__).resolve().parent / "datasette"
-METADATA_PATH = HERE / "metadata.yml"
 # Long article bodies would make table pages megabytes tall; the row page shows them whole.
 SETTINGS = {"truncate_cells_html": 300, "default_page_size": 50,
             "suggest_facets": False}  # suggestions cost ~0.3 s per searched page on 5,000 articles
@@ -24,19 +18,6 @@ SETTINGS = {"truncate_cells_html": 300, "default_page_size": 50,
 
 class ServeError(Exception):
     """The archive cannot be served (missing file, not a tintinh archive, damaged, unreadable)."""
-
-
-@cache
-def _metadata_template() -> dict:
-    return yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
-
-
-def metadata_for(db_name: str) -> dict:
-    """Our metadata with its database section under `db_name` (datasette names a database after
-    its file, so archive.db → "archive", news.db → "news")."""
-    metadata = copy.deepcopy(_metadata_template())
-    metadata["databases"] = {db_name: metadata["databases"]["archive"]}
-    return metadata
 
 
 def check_archive(db_path: str | Path) -> Path:
@@ -82,7 +63,8 @@ def make_datasette(db_path: str | Path):
     path = check_archive(db_path)
     register_plugin(pm)
     files = {"immutables" if read_mode(path) == "immutable" else "files": [str(path)]}
-    return Datasette(**files, metadata=metadata_for(path.stem), settings=dict(SETTINGS))
+    # no metadata here: the plugin gives every archive served its metadata, whatever its name
+    return Datasette(**files, settings=dict(SETTINGS))
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:

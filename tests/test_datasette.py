@@ -152,8 +152,9 @@ def test_search_box_html_page_lists_the_hit(server):
 
 
 def test_search_query_ranks_phrase_first_and_highlights(server):
+    # order=relevance since the default became newest first (dantri's "đã … năng" is newer)
     base, ids = server
-    rows = get_json(base, "/archive/search.json", q="da nang", _shape="array")
+    rows = get_json(base, "/archive/search.json", q="da nang", order="relevance", _shape="array")
     assert rows[0]["id"] == ids["danang"]
     assert "<mark>Đà</mark> <mark>Nẵng</mark>" in rows[0]["snippet"]
     status, html = get(base, "/archive/search", q="da nang")
@@ -384,6 +385,8 @@ def test_article_page_shows_the_fetch_record_of_its_raw_page(tmp_path):
     assert "text/html; charset=utf-8" in section
     assert f'<a href="/news/pages/{page}">page {page}</a>' in section
     assert f'href="/news/pages/{page}.blob?_blob_column=body"' in section
+    listing = asyncio.run(fetch_in_process(path, "/news/articles?_all=1"))
+    assert f'<a href="/news/pages/{page}" title="page {page}">fetch 2026-03-07 08:02 +07:00</a>' in listing
 
 
 def test_article_row_keeps_datasette_row_view_and_json(server):
@@ -415,3 +418,156 @@ def test_word_diff_keeps_a_few_words_around_a_change_in_a_long_text():
     words = [f"w{i}" for i in range(200)]
     html = word_diff(" ".join(words), " ".join(words[:100] + ["mới"] + words[100:]), context=3)
     assert html == '<span class="diff-skip">…</span> w97 w98 w99 <ins>mới</ins> w100 w101 w102 <span class="diff-skip">…</span>'
+
+
+# -- tables that fit a screen -----------------------------------------------------------------
+
+def columns_shown(html) -> list[str]:
+    import re
+    return re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+
+
+def test_articles_table_shows_the_reading_columns_unless_all_are_asked_for(server):
+    base, _ = server
+    _, html = get(base, "/archive/articles")
+    assert columns_shown(html) == ["id", "title", "site", "province", "published_at", "authors", "sapo"]
+    _, html = get(base, "/archive/articles", _all="1")
+    assert {"content_hash", "published_raw", "canonical_url", "story_id", "page_id"} <= set(columns_shown(html))
+    _, html = get(base, "/archive/articles", _col="content_hash")
+    assert columns_shown(html) == ["id", "content_hash"]
+    row = get_json(base, "/archive/articles.json", _shape="array", _size=1)[0]
+    assert "content_hash" in row and "body" in row  # the JSON API keeps every column
+
+
+def test_articles_table_links_titles_and_names_papers_and_authors(server):
+    base, ids = server
+    _, html = get(base, "/archive/articles", _search="trien lam")
+    assert f'<a href="/archive/articles/{ids["pictures"]}">Triển lãm ảnh về Sài Gòn xưa</a>' in html
+    assert '<a href="/archive/sites/sggp" title="sggp">Sài Gòn Giải Phóng</a>' in html
+    assert '<td class="col-authors type-str">Hoàng Hùng</td>' in html
+    assert '<time datetime="2026-03-05T08:00:00+07:00">2026-03-05 08:00 +07:00</time>' in html
+
+
+def test_articles_table_is_newest_publication_first_undated_last(server):
+    base, ids = server
+    rows = get_json(base, "/archive/articles.json", _shape="array", _col="published_at", _size="max")
+    dates = [r["published_at"] for r in rows]
+    dated = [d for d in dates if d]
+    assert dated == sorted(dated, reverse=True) and dates[-1] is None
+    assert rows[-1]["id"] == ids["undated"]
+
+
+def test_ids_are_links_with_readable_labels(server):
+    base, ids = server
+    _, html = get(base, "/archive/articles", _all="1", _search="cao toc lao cai")
+    assert (f'<a href="/archive/articles/{ids["wire_a"]}" title="article {ids["wire_a"]}">'
+            f'Báo Lào Cai: Khởi công cao tốc Lào Cai - Sa Pa</a>') in html          # duplicate_of
+    assert f'<a href="/archive/stories?story_id={ids["wire_a"]}">story {ids["wire_a"]} (2 articles, 2 papers)</a>' in html
+    _, html = get(base, "/archive/articles", _all="1", _search="mua lon")
+    assert '<a href="/archive/sites/baodanang" title="baodanang">Báo Đà Nẵng</a>' in html  # site
+
+
+def test_stories_view_lists_each_story_with_its_papers_and_times(server):
+    base, ids = server
+    rows = get_json(base, "/archive/stories.json", _shape="array", papers__gte="2")
+    assert rows == [{"story_id": ids["wire_a"], "title": "Khởi công cao tốc Lào Cai - Sa Pa",
+                     "first_article": ids["wire_a"], "papers": 2, "copies": 2,
+                     "carried_by": '["Báo Lào Cai","VietnamPlus"]',
+                     "first_published": "2026-03-07T09:10:00+07:00", "last_published": "2026-03-07T11:45:00+07:00"}]
+    status, html = get(base, "/archive/stories")
+    assert status == 200 and "Báo Lào Cai, VietnamPlus" in html
+
+
+# -- one time zone ----------------------------------------------------------------------------
+
+def visible_text(html) -> str:
+    """The page without tags and attributes: what a reader sees."""
+    import re
+    return re.sub(r"<[^>]*>", " ", html)
+
+
+@pytest.mark.parametrize("path", ["/archive/articles?_all=1", "/archive/failures", "/archive/pages",
+                                  "/archive/article_versions?article=9",
+                                  "/archive/failures_by_site_and_reason", "/archive/_migrations"])
+def test_every_time_shown_is_vietnam_time(server, path):
+    base, _ = server
+    _, html = get(base, path)
+    text = visible_text(html)
+    assert "+07:00" in text
+    assert "+00:00" not in text and "Z " not in text
+
+
+# -- search -----------------------------------------------------------------------------------
+
+def search_rows(base, **params):
+    return get_json(base, "/archive/search.json", _shape="array", **params)
+
+
+def test_search_is_newest_publication_first_by_default(server):
+    base, ids = server
+    rows = search_rows(base, q="hoa binh")
+    dates = [r["published_at"] for r in rows]
+    assert dates == sorted(dates, reverse=True) and len(rows) >= 2
+    assert [r["id"] for r in search_rows(base, q="hoa binh", order="oldest")] == [r["id"] for r in rows][::-1]
+
+
+def test_search_collapses_the_copies_of_a_story(server):
+    base, ids = server
+    rows = search_rows(base, q="cao toc")
+    story = [r for r in rows if r["id"] in (ids["wire_a"], ids["wire_b"])]
+    assert len(story) == 1 and story[0]["id"] == ids["wire_a"]  # the first copy stands for the story
+    assert story[0]["copies"] == 2 and json.loads(story[0]["other_copies"]) == [ids["wire_b"]]
+    _, html = get(base, "/archive/search", q="cao toc")
+    assert f'<a href="/archive/articles/{ids["wire_b"]}">VietnamPlus: Khởi công tuyến cao tốc' in html
+
+
+def test_search_pages_go_beyond_the_first(server):
+    base, _ = server
+    everything = search_rows(base, q="va", size="100")
+    assert len(everything) > 6 and everything[0]["stories_found"] == len(everything)
+    pages = [search_rows(base, q="va", size="3", page=str(n)) for n in (1, 2, 3)]
+    assert [r["id"] for page in pages for r in page] == [r["id"] for r in everything[:9]]
+    assert [r["position"] for r in pages[1]] == [4, 5, 6]
+
+
+def test_search_filters_by_paper_province_and_dates(server):
+    base, ids = server
+    assert [r["id"] for r in search_rows(base, q="cao toc", paper="vietnamplus")] == [ids["wire_b"]]
+    assert [r["id"] for r in search_rows(base, q="cao toc", paper="Vietnam Plus".replace(" ", ""))] == [ids["wire_b"]]
+    assert {r["id"] for r in search_rows(base, q="hoa binh", province="phu tho")} == {ids["hoabinh_old"], ids["hoabinh_new"]}
+    assert {r["id"] for r in search_rows(base, q="hoa binh", province="Hoà Bình")} == set()  # no paper of old Hoà Bình
+    assert [r["id"] for r in search_rows(base, q="hoa binh", since="2026-03-05", until="2026-03-05")] == [ids["hoabinh_new"]]
+
+
+def test_search_page_shows_no_sql_and_titles_its_tab(server):
+    base, _ = server
+    _, html = get(base, "/archive/search", q="da nang")
+    assert "<title>Search (accents optional) — archive</title>" in html
+    assert "with matches as" not in html and "<textarea" not in html
+    assert "_show_sql=1" in html  # shown when asked
+
+
+def test_search_page_of_the_plugin_pages_and_folds_copies(server):
+    base, ids = server
+    status, html = get(base, "/-/tintinh/search", q="cao toc")
+    assert status == 200
+    assert f'<a class="title" href="/archive/articles/{ids["wire_a"]}">Khởi công cao tốc Lào Cai - Sa Pa</a>' in html
+    assert '<details class="copies"><summary>2 copies: also carried by 1 other</summary>' in html
+    assert f'<a class="copy" href="/archive/articles/{ids["wire_b"]}">VietnamPlus</a>' in html
+    _, html = get(base, "/-/tintinh/search", q="va", size="3", page="2")
+    assert 'rel="prev"' in html and 'rel="next"' in html and '<ol class="tintinh-results" start="4">' in html
+    data = get_json(base, "/-/tintinh/search.json", q="va", size="3", page="2")
+    assert data["page"] == 2 and len(data["results"]) == 3 and data["pages"] >= 3
+    assert [r["id"] for r in data["results"]] == [r["id"] for r in search_rows(base, q="va", size="3", page="2")]
+
+
+def test_search_page_escapes_the_query(server):
+    base, _ = server
+    _, html = get(base, "/-/tintinh/search", q='"><script>alert(1)</script>')
+    assert "<script>alert(1)" not in html
+
+
+def test_article_versions_query_shows_a_word_diff(server):
+    base, ids = server
+    _, html = get(base, "/archive/article_versions", article=str(ids["danang"]))
+    assert "<ins>Đến sáng 6/3, nước đã rút ở hầu hết các tuyến phố.</ins>" in html

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from datasette import hookimpl
@@ -21,11 +22,41 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive import search
+from archive.datasette import cells
+from archive.datasette.metadata import metadata_for
+from archive.dbfile import ArchiveError, connect_readonly
 from archive.datasette.article import load_article
 from archive.datasette.chart import PER_DAY_SQL, line_chart_svg, per_day_series
 from archive.datasette.display import TIME_ZONE_LABEL
+from archive.datasette.search_page import search_view
 from common.text import unify_tones
 from common.urls import BadURL, canonical_url, host_aliases
+
+@lru_cache(maxsize=256)
+def _is_archive_file(path: str) -> bool:
+    try:
+        conn = connect_readonly(path)
+    except (sqlite3.Error, OSError, ArchiveError):
+        return False
+    try:
+        found = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE name IN ('articles', 'articles_fts')")}
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return found == {"articles", "articles_fts"}
+
+
+def archive_names(datasette) -> list[str]:
+    """The databases datasette serves that are tintinh archives (articles + articles_fts)."""
+    out = []
+    for name, db in datasette.databases.items():
+        path = getattr(db, "path", None)
+        if not name.startswith("_") and path and _is_archive_file(str(path)):
+            out.append(name)
+    return out
+
 
 def _registered_aliases(conn) -> dict[str, str]:
     """Host forms → main domain of the sites registered in the archive on `conn` (none elsewhere)."""
@@ -62,29 +93,51 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def render_cell(value, column):
-    if column == "snippet" and isinstance(value, str):
-        marked = str(escape(value)).replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>")
-        return Markup(marked)
-    return None
+def render_cell(row, value, column, table, database, datasette):
+    return cells.render(row, value, column, table, database, datasette,
+                        archive=database in archive_names(datasette))
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    """Our metadata (metadata.yml) for every archive datasette serves, whatever its file name."""
+    return metadata_for(archive_names(datasette))
 
 
 _PAGES_PATH = re.compile(r"^/[^/]+/pages(\.\w+)?$")
+_ARTICLES_HTML_PATH = re.compile(r"^/(?P<route>[^/]+)/articles$")
+# The articles table as people read it: what the article is, whose, where, when, by whom.
+# Hashes, raw dates, URLs and internal ids stay one click away (?_all=1, or any ?_col=/_nocol=).
+READING_COLUMNS = ("title", "site", "province", "published_at", "authors", "sapo")
+
+
+def _with_args(scope, extra: str):
+    query = scope.get("query_string", b"").decode("latin-1")
+    query = f"{query}&{extra}" if query else extra
+    return dict(scope, query_string=query.encode("latin-1"))
+
+
+def _is_archive_route(datasette, route: str) -> bool:
+    names = archive_names(datasette)
+    return any(db.route == route for name, db in datasette.databases.items() if name in names)
 
 
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        async def hide_page_bodies(scope, receive, send):
-            if scope.get("type") == "http" and _PAGES_PATH.match(scope.get("path", "")):
-                query = scope.get("query_string", b"").decode("latin-1")
-                args = parse_qs(query)
-                if "_col" not in args and "_nocol" not in args:
-                    query = f"{query}&_nocol=body" if query else "_nocol=body"
-                    scope = dict(scope, query_string=query.encode("latin-1"))
+        async def default_columns(scope, receive, send):
+            if scope.get("type") == "http":
+                path = scope.get("path", "")
+                args = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+                chosen = "_col" in args or "_nocol" in args
+                if _PAGES_PATH.match(path) and not chosen:
+                    scope = _with_args(scope, "_nocol=body")   # the raw-body blob stays out
+                elif (m := _ARTICLES_HTML_PATH.match(path)) and not chosen and "_all" not in args \
+                        and _is_archive_route(datasette, m["route"]):
+                    scope = _with_args(scope, "&".join(f"_col={c}" for c in READING_COLUMNS))
             await app(scope, receive, send)
 
-        return hide_page_bodies
+        return default_columns
 
     return wrap
 
@@ -116,14 +169,15 @@ def _int_arg(request, name, default, low, high):
 
 
 async def _archive_database(datasette, name):
+    """The archive called `name`, or the first archive served when no name is given."""
+    names = archive_names(datasette)
     if name:
-        if name not in datasette.databases:
-            raise NotFound(f"no database {name!r}")
+        if name not in names:
+            raise NotFound(f"no archive called {name!r}")
         return datasette.databases[name]
-    for db_name, db in datasette.databases.items():
-        if not db_name.startswith("_") and await db.table_exists("articles"):
-            return db
-    raise NotFound("no database with an articles table")
+    if not names:
+        raise NotFound("no archive is served")
+    return datasette.databases[names[0]]
 
 
 async def chart(datasette, request):
@@ -161,11 +215,17 @@ def extra_template_vars(view_name, database, table, request, datasette):
     return article_vars
 
 
+async def search_page(datasette, request):
+    return await search_view(datasette, request, _archive_database)
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/-/tintinh/chart(\.(?P<format>json))?$", chart)]
+    return [(r"^/-/tintinh/chart(\.(?P<format>json))?$", chart),
+            (r"^/-/tintinh/search(\.(?P<format>json))?$", search_page)]
 
 
 @hookimpl
 def menu_links(datasette):
-    return [{"href": datasette.urls.path("/-/tintinh/chart"), "label": "Articles per day chart"}]
+    return [{"href": datasette.urls.path("/-/tintinh/search"), "label": "Search the archive"},
+            {"href": datasette.urls.path("/-/tintinh/chart"), "label": "Articles per day chart"}]
