@@ -6,6 +6,7 @@
     .venv/bin/python bench/generic_score.py --peers         # + trafilatura and readability-lxml
     .venv/bin/python bench/generic_score.py --worst 10      # list the weakest pages
     .venv/bin/python bench/generic_score.py --full --peers --repeat 3   # speeds: best of 3
+    .venv/bin/python bench/generic_score.py --full --redesign   # the pages after a simulated redesign
 
 Each system's output goes to <tmp>/<system>/<page id>.json as {"articleBody": ...} and is
 scored with shared/tools/extraction_score.py (word 4-gram shingles, macro P/R/F1).
@@ -122,12 +123,22 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, help="only the first N pages")
     ap.add_argument("--repeat", type=int, default=1, help="time each system N times, report the best")
     ap.add_argument("--out", type=Path, help="keep the outputs here instead of a temp dir")
+    ap.add_argument("--redesign", action="store_true",
+                    help="score the pages as a redesign would serve them (tests/redesign.py: names "
+                         "renamed, semantic tags to div, unknown domain, boxes moved, captions repeated)")
     args = ap.parse_args(argv)
 
     raw_truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
     pages = load_pages(args.limit)
     truth = {pid: raw_truth[pid]["articleBody"] for pid in pages}
     urls = {pid: raw_truth[pid].get("url", "") for pid in pages}
+    if args.redesign:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from redesign import redesign
+        for pid, html in pages.items():
+            page = redesign(html, urls[pid], [p for p in truth[pid].split("\n") if p.strip()])
+            pages[pid], urls[pid] = page.html.encode("utf-8"), page.url
+        print("pages redesigned (tests/redesign.py)")
 
     systems = [("generic", ours), ("generic-no-captions", ours_without_captions),
                ("generic+clean_text", ours_cleaned)]

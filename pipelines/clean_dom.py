@@ -276,10 +276,13 @@ def slug_headline(text: str, href: str) -> bool:
     return hits >= 3 and hits >= 0.6 * len(words)
 
 
+_DECLARED_URLS = etree.XPath("/html/head/link[@rel='canonical']/@href | /html/head/meta[@property='og:url']/@content")
+
+
 def own_hosts(root, url: str = "") -> set[str]:
     """The hosts of the page's own site: its URL's, its canonical's and og:url's."""
     hosts = {_host(url)} if url else set()
-    for value in root.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")[:2]:
+    for value in _DECLARED_URLS(root)[:2]:
         hosts.add(_host(urljoin(url, value.strip())) if url else _host(value.strip()))
     return hosts - {""}
 
@@ -406,22 +409,20 @@ def link_lists(container) -> list:
 def _measure(el, container, found: list) -> tuple[int, int, int, int]:
     """(text chars, link chars, headline links, tag links) of `el`; boxes found are appended,
     a box's inner boxes are not."""
-    own = len((el.text or "").strip())
-    text, links, headlines, tags = own, 0, 0, 0
-    is_link = el.tag == "a" and (el.get("href") or "").strip() not in ("", "#")
+    if el.tag == "a" and (el.get("href") or "").strip() not in ("", "#"):
+        shown = el.text_content().strip()
+        return len(shown), len(shown), int(len(shown) >= 20 and len(shown.split()) >= 4), \
+            int(bool(_TAG_LINK.match(shown)))
+    text, links, headlines, tags = len((el.text or "").strip()), 0, 0, 0
     start = len(found)
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag and tag not in SKIP_TAGS and not is_hidden(child):
             t, l, h, g = _measure(child, container, found)
             text, links, headlines, tags = text + t, links + l, headlines + h, tags + g
-        text += len((child.tail or "").strip())
-    if is_link:
-        shown = text_of(el)
-        links = text
-        headlines = int(len(shown.split()) >= 4 and len(shown) >= 20)
-        tags = int(bool(_TAG_LINK.match(shown)))
-    elif el is not container and el.tag in _BOX_TAGS and text >= 20 and links >= LINK_LIST_SHARE * text \
+        if child.tail:
+            text += len(child.tail.strip())
+    if el is not container and el.tag in _BOX_TAGS and text >= 20 and links >= LINK_LIST_SHARE * text \
             and (headlines >= LINK_LIST_HEADLINES or tags >= 2 or tags and _TAG_LABEL.match(text_of(el)) is not None) \
             and not in_running_text(el) and (el.tag not in ("p", "span") or not _words_between_links(el)):
         del found[start:]               # the inner boxes are part of this one
@@ -572,8 +573,12 @@ DATELINE_CHARS = 120
 TEXT_STARTS_CHARS = 150
 HEADER_REACH = 80
 ABOVE_REACH = 12
+_DIGIT = re.compile(r"\d")
 _DATE_LABELS = re.compile(r"(?:cập\s*nhật|ngày\s*đăng|đăng\s*lúc|đăng\s*ngày|xuất\s*bản|thời\s*gian|published|"
                           r"updated|posted|last\s+updated|on)\s*:?\s*$", re.I)
+
+
+_LAST_DESCENDANTS = etree.XPath(f"descendant::*[position() > last() - {ABOVE_REACH}]")
 
 
 def _following(anchor):
@@ -591,7 +596,7 @@ def _preceding(anchor):
     node = anchor
     while node is not None:
         for sib in node.itersiblings(preceding=True):
-            yield from reversed(list(sib.iterdescendants()))
+            yield from reversed(_LAST_DESCENDANTS(sib))
             yield sib
         node = node.getparent()
 
@@ -627,10 +632,10 @@ def find_dateline(anchor, need_time: bool = True):
                 break
             if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
                 continue
-            if len(_inline_run(el)) >= TEXT_STARTS_CHARS:
-                break                   # the text has begun (or, above, a paragraph of something else)
             raw = el.text_content()
-            if len(raw) > 3 * DATELINE_CHARS or not any(c.isdigit() for c in raw):
+            if len(raw) >= TEXT_STARTS_CHARS and len(_inline_run(el)) >= TEXT_STARTS_CHARS:
+                break                   # the text has begun (or, above, a paragraph of something else)
+            if len(raw) > 3 * DATELINE_CHARS or not _DIGIT.search(raw):
                 continue
             text = text_of(el)
             if len(text) > DATELINE_CHARS or is_hidden(el):

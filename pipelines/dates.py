@@ -111,8 +111,9 @@ def _dateparser(text: str) -> dt.datetime | None:
     return value
 
 
-def parse_datetime(text: str | None) -> dt.datetime | None:
-    """The first date (and time) in `text` as an aware datetime in +07:00, or None."""
+def parse_datetime(text: str | None, guess: bool = True) -> dt.datetime | None:
+    """The first date (and time) in `text` as an aware datetime in +07:00, or None. Without
+    `guess`, only this module's patterns are tried (dateparser is slow to load and to run)."""
     text = nfc(text).strip()
     if not text or not re.search(r"\d", text):
         return None
@@ -120,14 +121,14 @@ def parse_datetime(text: str | None) -> dt.datetime | None:
         value = _iso_match(text)
     else:
         value = _free_text(_WEEKDAY.sub(" ", text))
-        if value is None and len(text) <= 80:
+        if value is None and guess and len(text) <= 80:
             value = _dateparser(text)
     return value.astimezone(VN_TZ) if value else None
 
 
-def to_iso(text: str | None) -> str | None:
+def to_iso(text: str | None, guess: bool = True) -> str | None:
     """ISO 8601 with +07:00 ("2026-03-07T08:52:11+07:00") for the date in `text`, or None."""
-    value = parse_datetime(text)
+    value = parse_datetime(text, guess)
     return value.isoformat() if value else None
 
 

@@ -475,14 +475,19 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
     sapo_el = _first_in(area, root, fam.sapo) if fam else None
     sapo = text_of(sapo_el) if sapo_el is not None else ""
     date_el = _first_in(area, root, fam.date) if fam else None
-    # the date (and byline) shown by the headline, known by what it says: the layout's date box
-    # is missing here, or no layout is known
-    dateline = None
-    if date_el is None:
-        anchor = title_el if title_el is not None else clean_dom.element_showing(root, title)
-        dateline = clean_dom.find_dateline(anchor) or (
-            None if meta["published_raw"] else clean_dom.find_dateline(anchor, need_time=False))
-    dateline_authors = clean_dom.dateline_byline(*dateline, orgs) if dateline else []
+    found_dateline: list = []
+
+    def dateline():
+        """The date (and byline) shown by the headline, known by what it says, when the layout's
+        date box is missing here or no layout is known; looked for only when needed."""
+        if not found_dateline:
+            line = None
+            if date_el is None:
+                anchor = title_el if title_el is not None else clean_dom.element_showing(root, title)
+                line = clean_dom.find_dateline(anchor) or (
+                    None if meta["published_raw"] else clean_dom.find_dateline(anchor, need_time=False))
+            found_dateline.append(line)
+        return found_dateline[0]
     tags = [text_of(a) for a in clean_dom.select(area, common.get("tags", ())) if a.tag != "meta"] \
         if scope is not None else []
     tags = list(dict.fromkeys(meta["tags"] + [t.lstrip("#").strip() for t in tags if t and len(t) < 80]))
@@ -561,10 +566,12 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
     # where the names came from: the layout's byline ("selector"), the page's metadata, or a line
     # that is a byline by its shape and place ("position": last lines, by the shown date)
     for names, source in ((authors, author_source), (byline_authors, "position"), (meta_names, "metadata"),
-                          (text_authors, "position"), (dateline_authors, "position")):
+                          (text_authors, "position")):
         if names:
             authors, author_source = names, source
             break
+    if not authors and dateline():
+        authors, author_source = clean_dom.dateline_byline(*dateline(), orgs), "position"
     related += [r for r in text_related if r.get("title")]
 
     body = "\n".join(paragraphs)
@@ -573,7 +580,10 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
     if extractor == GENERIC_EXTRACTOR and len(body) < 400 and sum(len(p) >= 80 for p in paragraphs) < 2:
         raise NotAnArticle("no article body found (only short lines where no layout is known)")
 
-    shown_date = dateline[1][dateline[2][0]:dateline[2][1]] if dateline else None
+    shown_date = None
+    if not (_HAS_ZONE.search(meta["published_raw"]) and _HAS_TIME.search(meta["published_raw"])) and dateline():
+        line, text, (start, end) = dateline()
+        shown_date = text[start:end]
     published_raw, published_at, modified_raw, modified_at, date_source = _dates(meta, date_el, shown_date)
     return new_article(
         url=url, canonical_url=_canonical(url, meta["canonical"], site),
@@ -618,12 +628,13 @@ def _dates(meta: dict, date_el, shown_date: str | None = None) -> tuple:
     if date_el is not None and not to_iso(shown):  # <time datetime="…">Hôm qua</time>, <meta content=…>
         shown = date_el.get("datetime") or date_el.get("content") or shown
     shown_pub, shown_mod = split_published_modified(shown)
-    shown_at = to_iso(shown_pub) if _HAS_TIME.search(shown_pub) or published_at is None else None
+    guess = date_el is not None     # a line found by its shape was read by dates' own patterns
+    shown_at = to_iso(shown_pub, guess) if _HAS_TIME.search(shown_pub) or published_at is None else None
     vague = published_raw and not (_HAS_ZONE.search(published_raw) and _HAS_TIME.search(published_raw))
     if shown_at and (published_at is None or vague and shown_at[:16] != published_at[:16]):
         published_raw, published_at, source = shown_pub, shown_at, "visible"
-    if modified_at is None and shown_mod and to_iso(shown_mod):
-        modified_raw, modified_at = shown_mod, to_iso(shown_mod)
+    if modified_at is None and shown_mod and to_iso(shown_mod, guess):
+        modified_raw, modified_at = shown_mod, to_iso(shown_mod, guess)
     return published_raw, published_at, modified_raw, modified_at, source
 
 

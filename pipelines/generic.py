@@ -204,19 +204,14 @@ COMMENT_HEADING = re.compile(r"""^(?:
   | (?:\d+\s+)?coment[aá]rios?|deixe\s+(?:uma|um)\s+(?:resposta|comentário).*|tinggalkan\s+balasan.*
   | (?:\d+\s+)?комментари\w*
 )\W*$""", re.I | re.X)
-# Elements whose own first words may open such a heading (cheap filter, run at C speed).
-_COMMENT_START = etree.XPath(
-    r".//*[re:test(text(), '^\s*(\d+\s+)?(top rated |recent |readers?.? |latest )?"
-    r"(comment|response|repl|thought|reaction|leave a|post a|add a|write a|join the|"
-    r"bình luận|ý kiến|gửi bình luận|coment|deixe|tinggalkan|коммент)', 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"})
+_HEADINGS = etree.XPath(".//h2|.//h3|.//h4|.//h5|.//h6")
 
 
 def _drop_comment_sections(root) -> None:
-    """Drop readers' comment sections: from a heading that says what they are, the largest box
-    that starts with that heading (and does not hold the page's headline)."""
-    for heading in _COMMENT_START(root):
-        if heading.getparent() is None or not isinstance(heading.tag, str):
+    """Drop readers' comment sections: from a heading (h2…h6) that says what they are, the largest
+    box that starts with that heading (and does not hold the page's headline)."""
+    for heading in _HEADINGS(root):
+        if heading.getparent() is None:
             continue
         text = _one_line(heading.text_content())
         if len(text) > 150 or not COMMENT_HEADING.match(text):
@@ -514,6 +509,9 @@ class _Blocks:
             self.in_teaser.update(range(start, len(self.blocks)))
             return
         is_block = tag in BLOCK_TAGS
+        if is_block and item is not None and _figure_box(el):
+            self._figure(el, item)
+            return
         if is_block:
             self.flush()
             # Captions outside <figcaption> ("p.Image", "div.caption", "td.pCaption").
@@ -532,7 +530,25 @@ class _Blocks:
         if is_block:
             self.flush()
 
-    def _image(self, el) -> None:
+    def _figure(self, box, item) -> None:
+        """A picture with its caption, however it is marked up: its lines (each once, labels
+        such as "Image 1 of 5" out) are one caption line, and the caption of its pictures."""
+        self.flush()
+        inner = _Blocks()
+        inner.walk(box)
+        inner.flush()
+        lines = list(dict.fromkeys(text for tag, text, links in inner.blocks if _keep_block(tag, text, links)))
+        caption = " ".join(lines)
+        for image in inner.images:
+            self.images.append({"src": image["src"], "caption": caption or image["caption"]})
+        self.image_texts |= inner.image_texts
+        self._image_before = not caption
+        if caption:
+            links = sum(links for tag, text, links in inner.blocks if text in lines)
+            self.blocks.append(("figcaption", caption, min(links, len(caption))))
+            self.items.append(item)
+
+    def _image(self, el, caption: str | None = None) -> None:
         self._image_before = True
         for attr in ("alt", "title"):
             said = el.get(attr)
@@ -540,7 +556,25 @@ class _Blocks:
                 self.image_texts.add(_one_line(said))
         src = _image_src(el)
         if src:
-            self.images.append({"src": src, "caption": _caption_of(el)})
+            self.images.append({"src": src, "caption": _caption_of(el) if caption is None else caption})
+
+
+# A picture box found by its shape: one picture and a short text (its caption and credit).
+FIGURE_TEXT_CHARS = 400
+FIGURE_TAGS = frozenset(("figure", "div", "table", "td", "center"))
+
+
+def _figure_box(el) -> bool:
+    """Whether `el` is a picture with its caption: a <figure>, or a box holding exactly one
+    picture and at most a short text with no headline link (a teaser is not a figure)."""
+    if el.tag not in FIGURE_TAGS or el.find(".//img") is None:
+        return False
+    if el.tag != "figure" and len(el.findall(".//img")) != 1:
+        return False
+    text = el.text_content()
+    if len(text) > 3 * FIGURE_TEXT_CHARS or len(_one_line(text)) > FIGURE_TEXT_CHARS:
+        return False
+    return not any(len(a.text_content().split()) >= 4 for a in el.iter("a"))
 
 
 def _caption_of(img) -> str:
