@@ -53,7 +53,7 @@ def test_demo_crawls_the_bundled_mirror_into_an_archive_with_real_urls(tmp_path)
     with sqlite3.connect(db) as conn:
         urls = [url for (url,) in conn.execute("SELECT url FROM articles ORDER BY site")]
         failures = conn.execute("SELECT count(*) FROM failures").fetchone()[0]
-    assert len(urls) == 5 and failures == 0
+    assert len(urls) >= 100 and failures == 5  # the demo mirror (crawler/demo_site) fails 5 pages on purpose
     assert urls[0] == "https://baochinhphu.vn/chinh-sach-moi-co-hieu-luc-tu-thang-3-2026-102260228093004191.htm"
     assert all(url.startswith("https://") and "127.0.0.1" not in url for url in urls)
 
