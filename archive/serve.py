@@ -1,5 +1,9 @@
 """Open an archive in datasette with tintinh's metadata, canned queries, plugin and chart.
 
+`tintinh serve` is `datasette serve` with the tintinh plugin (archive/datasette: metadata for
+every archive served, article and search pages, labelled links, Vietnam time) and our settings;
+any further arguments go to datasette as they are.
+
 The archive is only read: datasette opens it with `mode=ro`, or as immutable when nothing can be
 written beside it (a read-only directory: no -shm file for a WAL archive). A damaged file is
 refused before serving (PRAGMA quick_check), not met later as HTTP 500s.
@@ -67,12 +71,24 @@ def make_datasette(db_path: str | Path):
     return Datasette(**files, settings=dict(SETTINGS))
 
 
-def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve the archive over HTTP until interrupted."""
-    import asyncio
+def datasette_arguments(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
+                        extra: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """`datasette serve` arguments for the archive: the file (-i when it must be opened
+    immutable), host, port, our settings, then `extra` as given (other databases, --setting,
+    --plugins-dir, --metadata, --get …; a later --setting overrides ours)."""
+    path = check_archive(db_path)
+    files = ["-i", str(path)] if read_mode(path) == "immutable" else [str(path)]
+    settings = [arg for name, value in SETTINGS.items()
+                for arg in ("--setting", name, str(value).lower() if isinstance(value, bool) else str(value))]
+    return ["serve", *files, "--host", host, "--port", str(port), *settings, *extra]
 
-    import uvicorn
 
-    ds = make_datasette(db_path)
-    asyncio.run(ds.invoke_startup())
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
+          extra: tuple[str, ...] | list[str] = ()) -> None:
+    """Serve the archive with `datasette serve` until interrupted; `extra` arguments go to it."""
+    from datasette import cli as datasette_cli
+    from datasette.plugins import pm
+
+    args = datasette_arguments(db_path, host, port, extra)
+    register_plugin(pm)
+    datasette_cli.cli.main(args=args, prog_name="tintinh serve", standalone_mode=True)

@@ -35,13 +35,17 @@ def cli():
     """tintinh: Vietnamese provincial news, crawled into one clean, deduplicated SQLite archive."""
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings={**CONTEXT, "ignore_unknown_options": True})
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive to open.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
-def serve(db, host, port):
-    """Open the archive in datasette: search, facets, canned queries, chart."""
+@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
+def serve(db, host, port, datasette_args):
+    """Open the archive in datasette: search, facets, canned queries, chart.
+
+    Further arguments go to `datasette serve` as they are: other databases, --setting NAME VALUE,
+    --plugins-dir DIR, --metadata FILE, … (after `--` if they could be taken for ours)."""
     from archive.serve import ServeError, check_archive, serve as serve_archive
 
     try:
@@ -49,7 +53,7 @@ def serve(db, host, port):
     except ServeError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    serve_archive(db, host=host, port=port)
+    serve_archive(db, host=host, port=port, extra=datasette_args)
 
 
 @cli.command("extract", context_settings=CONTEXT)

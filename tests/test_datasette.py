@@ -1,6 +1,7 @@
 """`tintinh serve` started for real on a real archive, queried over HTTP."""
 import asyncio
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -8,7 +9,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -71,14 +74,11 @@ def add_page_articles(path) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """(base URL, article ids by key) of a running `tintinh serve` on archive.db."""
-    path = tmp_path_factory.mktemp("datasette") / "archive.db"
-    ids = build_archive(path)
-    ids.update(add_page_articles(path))
+@contextmanager
+def running_server(path, *extra) -> Iterator[str]:
+    """The base URL of `tintinh serve` on `path`, started for real, stopped afterwards."""
     port = free_port()
-    proc = subprocess.Popen([str(TINTINH), "serve", "--db", str(path), "--port", str(port)],
+    proc = subprocess.Popen([str(TINTINH), "serve", "--db", str(path), "--port", str(port), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -91,7 +91,7 @@ def server(tmp_path_factory):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"datasette did not start: {proc.stdout.read().decode()}")
                 time.sleep(0.1)
-        yield base, ids
+        yield base
     finally:
         proc.terminate()
         try:
@@ -100,6 +100,35 @@ def server(tmp_path_factory):
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+def demo_archive(tmp_path_factory) -> Path:
+    """demo.db made by `tintinh demo`, once per test session (test_browser.py uses it too)."""
+    path = tmp_path_factory.getbasetemp() / "demo-archive" / "demo.db"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        done = subprocess.run([str(TINTINH), "demo", "--db", str(path)], capture_output=True, text=True,
+                              timeout=180, cwd=path.parent)
+        assert done.returncode == 0, done.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """(base URL, article ids by key) of a running `tintinh serve` on archive.db."""
+    path = tmp_path_factory.mktemp("datasette") / "archive.db"
+    ids = build_archive(path)
+    ids.update(add_page_articles(path))
+    with running_server(path) as base:
+        yield base, ids
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """(base URL, path) of `tintinh serve` on the demo archive."""
+    path = demo_archive(tmp_path_factory)
+    with running_server(path) as base:
+        yield base, path
 
 
 def get(base, path, **params):
@@ -571,3 +600,99 @@ def test_article_versions_query_shows_a_word_diff(server):
     base, ids = server
     _, html = get(base, "/archive/article_versions", article=str(ids["danang"]))
     assert "<ins>Đến sáng 6/3, nước đã rút ở hầu hết các tuyến phố.</ins>" in html
+
+
+# -- the demo archive and the README ----------------------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+CORRECTED = "https://baothanhhoa.vn/khu-kinh-te-nghi-son-thu-hut-them-12-du-an-dau-tu-900163.htm"
+
+
+def test_demo_archive_holds_every_kind_of_row_the_readme_mentions(demo):
+    import sqlite3
+    import unicodedata
+    _, path = demo
+    with sqlite3.connect(path) as conn:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        assert one("SELECT count(*) FROM articles") >= 100
+        assert one("SELECT count(DISTINCT site) FROM articles") >= 8
+        assert one("SELECT count(DISTINCT province) FROM articles WHERE province != ''") >= 6
+        assert one("SELECT count(*) FROM stories WHERE papers >= 2") >= 5
+        assert one("SELECT max(papers) FROM stories") >= 4
+        assert one("SELECT count(*) FROM article_versions") >= 1
+        assert one("SELECT count(DISTINCT reason) FROM failures") >= 4
+        assert one("SELECT count(*) FROM images WHERE caption IS NOT NULL") >= 10
+        assert one("SELECT count(*) FROM articles WHERE published_at IS NULL") == 0
+        assert one("SELECT count(*) FROM runs") == 2
+        titles = [t for (t,) in conn.execute("SELECT title FROM articles")]
+    assert all(unicodedata.is_normalized("NFC", t) for t in titles)
+    assert any("ệ" in t or "ữ" in t for t in titles) and "Thanh Hoá chủ động ứng phó đợt rét đậm, rét hại" in titles
+
+
+def readme_paths() -> list[str]:
+    section = README.read_text(encoding="utf-8").split("## Browsing and searching", 1)[1].split("\n## ", 1)[0]
+    return sorted(set(re.findall(r"`(/[^`\s]*)`", section)))
+
+
+def test_every_url_of_the_readme_works_on_the_demo(demo):
+    base, _ = demo
+    paths = readme_paths()
+    assert len(paths) >= 12
+    for path in paths:
+        if path.endswith("…") or path in ("/demo/…", "/archive/…", "/-/tintinh/…"):
+            continue
+        status, _ = get(base, urllib.parse.quote(path, safe="/?=&+:.%-_"))
+        assert status == 200, path
+
+
+def test_the_readme_examples_find_what_it_says_on_the_demo(demo):
+    base, _ = demo
+    cold = get_json(base, "/-/tintinh/search.json", q="khong khi lanh")["results"]
+    assert [r["copies"] for r in cold if r["title"].startswith("Không khí lạnh tăng cường")] == [6]
+    titles = [r["title"] for r in get_json(base, "/demo/articles.json", _search="thanh hoa", _shape="array", _size="max")]
+    assert any("Thanh Hóa" in t for t in titles) and any("Thanh Hoá" in t for t in titles)
+    exact = [r["title"] for r in get_json(base, "/demo/articles.json", _search="Hóa", _fts_table="articles_fts_exact",
+                                          _shape="array", _size="max")]
+    assert any("Thanh Hoá" in t for t in exact) and not any("hòa lưới" in t for t in exact)
+    assert any("hòa lưới" in r["title"] for r in get_json(base, "/demo/articles.json", _search="hoa luoi", _shape="array"))
+    paper = get_json(base, "/-/tintinh/search.json", q="ca phe", paper="baogialai")["results"]
+    assert paper and {r["site"] for r in paper} == {"baogialai"}
+
+
+def test_the_corrected_demo_article_shows_what_changed(demo):
+    base, _ = demo
+    status, html = get(base, "/-/tintinh/article", url=CORRECTED)  # redirected to its page
+    assert status == 200 and '<h1 class="headline">Khu kinh tế Nghi Sơn thu hút thêm 12 dự án đầu tư</h1>' in html
+    assert "<del>6.200</del> <ins>7.100</ins>" in html and "<del>4</del> <ins>5</ins>" in html
+    assert "<ins>Ghi chú: bài viết đã được cập nhật" in html
+
+
+def test_serve_passes_its_other_arguments_to_datasette(demo, tmp_path):
+    _, path = demo
+    other = tmp_path / "other.db"
+    import sqlite3
+    sqlite3.connect(other).execute("CREATE TABLE notes (x)").connection.commit()
+    done = subprocess.run([str(TINTINH), "serve", "--db", str(path), "--setting", "default_page_size", "7",
+                           str(other), "--get", "/-/settings.json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    settings = json.loads(done.stdout)
+    assert settings["default_page_size"] == 7 and settings["suggest_facets"] is False
+    done = subprocess.run([str(TINTINH), "serve", "--db", str(path), str(other), "--get", "/-/databases.json"],
+                          capture_output=True, text=True, timeout=60)
+    assert sorted(d["name"] for d in json.loads(done.stdout)) == ["demo", "other"]
+
+
+def test_plain_datasette_with_the_plugins_dir_gets_the_metadata_for_any_file_name(demo, tmp_path):
+    import shutil
+    _, path = demo
+    news = tmp_path / "news.db"
+    shutil.copy(path, news)
+    datasette = Path(sys.executable).with_name("datasette")
+    plugins = Path(__file__).resolve().parents[1] / "archive" / "datasette" / "plugins"
+    done = subprocess.run([str(datasette), str(news), "--plugins-dir", str(plugins), "--get",
+                           "/news/search.json?q=lao+cai&_shape=array"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) and all("copies" in r for r in json.loads(done.stdout))
+    done = subprocess.run([str(datasette), str(news), "--plugins-dir", str(plugins), "--get",
+                           f"/news/articles/{json.loads(done.stdout)[0]['id']}"], capture_output=True, text=True, timeout=60)
+    assert '<h1 class="headline">' in done.stdout and 'id="also-carried-by"' in done.stdout

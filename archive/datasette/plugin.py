@@ -215,6 +215,25 @@ def extra_template_vars(view_name, database, table, request, datasette):
     return article_vars
 
 
+FIND_ARTICLE_SQL = """
+SELECT id FROM articles
+WHERE id = CAST(:article AS INTEGER) OR canonical_url = canonical_url(:article)
+   OR id IN (SELECT article_id FROM url_aliases WHERE url IN (:article, canonical_url(:article)))
+LIMIT 1
+"""
+
+
+async def article_redirect(datasette, request):
+    """/-/tintinh/article?url=… (any spelling of an article's URL, or its id): its article page,
+    whatever the archive's file is called."""
+    db = await _archive_database(datasette, request.args.get("database"))
+    wanted = (request.args.get("url") or request.args.get("id") or "").strip()
+    rows = (await db.execute(FIND_ARTICLE_SQL, {"article": wanted})).rows if wanted else []
+    if not rows:
+        raise NotFound(f"no article {wanted!r} in {db.name}")
+    return Response.redirect(datasette.urls.row(db.name, "articles", rows[0][0]))
+
+
 async def search_page(datasette, request):
     return await search_view(datasette, request, _archive_database)
 
@@ -222,7 +241,8 @@ async def search_page(datasette, request):
 @hookimpl
 def register_routes():
     return [(r"^/-/tintinh/chart(\.(?P<format>json))?$", chart),
-            (r"^/-/tintinh/search(\.(?P<format>json))?$", search_page)]
+            (r"^/-/tintinh/search(\.(?P<format>json))?$", search_page),
+            (r"^/-/tintinh/article$", article_redirect)]
 
 
 @hookimpl
