@@ -142,6 +142,35 @@ WHERE a.story_id IS NOT NULL
 GROUP BY a.story_id;
 """
 
+# What a run of a site gave beyond its counters, for site health (archive.health): failures by
+# reason, discovery pages (feeds, sitemaps, sections) that failed, and signals of the articles it
+# extracted; then the site's health as judged at the end of that run. `site_health` is the latest
+# judgement of each site.
+RUN_SIGNALS = """
+ALTER TABLE crawl_runs ADD COLUMN reasons TEXT;
+ALTER TABLE crawl_runs ADD COLUMN source_failures TEXT;
+ALTER TABLE crawl_runs ADD COLUMN extracted INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN refused INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN dated REAL;
+ALTER TABLE crawl_runs ADD COLUMN with_authors REAL;
+ALTER TABLE crawl_runs ADD COLUMN with_sapo REAL;
+ALTER TABLE crawl_runs ADD COLUMN median_body INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN generic REAL;
+ALTER TABLE crawl_runs ADD COLUMN junk REAL;
+ALTER TABLE crawl_runs ADD COLUMN status TEXT;
+ALTER TABLE crawl_runs ADD COLUMN signals TEXT;
+ALTER TABLE crawl_runs ADD COLUMN alarm TEXT;
+ALTER TABLE crawl_runs ADD COLUMN since TEXT;
+ALTER TABLE crawl_runs ADD COLUMN last_good TEXT;
+CREATE INDEX crawl_runs_site ON crawl_runs(site, run_id);
+CREATE VIEW site_health AS
+SELECT c.site, s.name, s.province, c.status, c.signals, c.alarm, c.since, c.last_good,
+       c.finished AS last_run, c.fetched, c.new, c.failed, c.run_id
+FROM crawl_runs c LEFT JOIN sites s ON s.slug = c.site
+WHERE c.run_id = (SELECT max(run_id) FROM crawl_runs WHERE site = c.site AND status IS NOT NULL)
+ORDER BY CASE c.status WHEN 'broken' THEN 0 WHEN 'degraded' THEN 1 ELSE 2 END, c.site;
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
@@ -153,6 +182,7 @@ MIGRATIONS: list[Migration] = [
     (5, "search: one index segment per transaction (hashsize 64 MB), automerge 16",
      _search_sql("INDEX_TUNING_SQL")),
     (6, "failures: one row per URL and reason, with first and latest time and a count", FAILURES_ONCE_PER_URL),
+    (7, "crawl runs: failures by reason, extraction signals and site health (archive.health)", RUN_SIGNALS),
     (8, "stories: a view with one row per story (its papers, first and last time)", STORIES_VIEW),
 ]
 

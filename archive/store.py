@@ -29,7 +29,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import sqlite_utils
 
-from archive import dedup, search
+from archive import dedup, health, search
 from archive.dbfile import (ArchiveDamaged, ArchiveError, StorageError, check_file, connect_readonly,
                             read_error, read_only_error, storage_error, writable)
 from archive.migrations import MigrationError, applied, migrate
@@ -312,15 +312,19 @@ class Archive:
                                   [(run_id, s, started) for s in sites])
         return run_id
 
-    def finish_run(self, run_id: int, summary: dict[str, dict]) -> None:
-        """Close a run. Counters the archive saw itself are kept; `summary` values override them."""
+    def finish_run(self, run_id: int, summary: dict[str, dict]) -> dict[str, "health.Health"]:
+        """Close a run. Counters the archive saw itself are kept; `summary` values override them.
+        Each site's signals are recorded with the run, and its health judged against its earlier
+        runs (archive.health); returns {site: Health} for the sites of a crawl (none for an import)."""
         finished = now_iso()
         seen = self._runs.pop(run_id, {})
         with self._transaction():
-            if not self.conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+            named = self.conn.execute("SELECT sites FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if not named:
                 raise ArchiveError(f"no run {run_id}")
             self.conn.execute("UPDATE runs SET finished = ? WHERE id = ?", (finished, run_id))
-            for site in sorted(set(seen) | set(summary or {})):
+            sites = sorted(set(seen) | set(summary or {}))
+            for site in sites:
                 counts = seen.get(site, Counter())
                 stored = counts["new"] + counts["updated"]
                 completeness = {f: round(counts[f"has_{f}"] / stored, 3) for f in COMPLETENESS_FIELDS} if stored else {}
@@ -332,16 +336,29 @@ class Archive:
                 row = {k: row.get(k) for k in ("fetched", "new", "updated", "unchanged",
                                                "duplicates", "failed", "completeness")}
                 row["completeness"] = json.dumps(row["completeness"] or {}, ensure_ascii=False)
+                signals = health.run_signals(counts, *_failure_counts(counts))
                 self.conn.execute(
                     "INSERT INTO crawl_runs (run_id, site, started, finished, fetched, new, updated,"
-                    " unchanged, duplicates, failed, completeness)"
+                    " unchanged, duplicates, failed, completeness, " + ", ".join(signals) + ")"
                     " VALUES (:run, :site, (SELECT started FROM runs WHERE id = :run), :finished,"
-                    " :fetched, :new, :updated, :unchanged, :duplicates, :failed, :completeness)"
+                    " :fetched, :new, :updated, :unchanged, :duplicates, :failed, :completeness, "
+                    + ", ".join(f":{k}" for k in signals) + ")"
                     " ON CONFLICT(run_id, site) DO UPDATE SET finished=excluded.finished,"
                     " fetched=excluded.fetched, new=excluded.new, updated=excluded.updated,"
                     " unchanged=excluded.unchanged, duplicates=excluded.duplicates,"
-                    " failed=excluded.failed, completeness=excluded.completeness",
-                    {"run": run_id, "site": site, "finished": finished, **row})
+                    " failed=excluded.failed, completeness=excluded.completeness, "
+                    + ", ".join(f"{k}=excluded.{k}" for k in signals),
+                    {"run": run_id, "site": site, "finished": finished, **row, **signals})
+            verdicts = {}
+            if json.loads(named[0] or "[]"):  # a crawl of named sites (not an import): judge them
+                for site in sites:
+                    verdict = verdicts[site] = health.assess(health.site_runs(self.conn, site))
+                    said = verdict.row()
+                    self.conn.execute(
+                        "UPDATE crawl_runs SET status = ?, signals = ?, alarm = ?, since = ?, last_good = ?"
+                        " WHERE run_id = ? AND site = ?", (verdict.status, said["signals"], said["reason"],
+                                                          said["since"], said["last_good"], run_id, site))
+        return verdicts
 
     # -- one fetch, whole -----------------------------------------------------------------
     def store_fetch(self, *, page: dict | None = None, article: dict | None = None,
@@ -371,7 +388,7 @@ class Archive:
             if row is not None:
                 self._count(run_id, row, status)
             else:
-                self._runs[run_id][failure["site"]]["failed"] += 1
+                self._count_failure(run_id, failure)
         return status
 
     def fetch_done(self, url: str) -> bool:
@@ -447,7 +464,7 @@ class Archive:
             failure_id = self._insert_failure(url=url, reason=reason, site=site, run_id=run_id,
                                               detail=detail, fetched_at=fetched_at)
         if run_id is not None:
-            self._runs[run_id][site]["failed"] += 1
+            self._count_failure(run_id, {"site": site, "reason": reason, "detail": detail})
         return failure_id
 
     def _insert_failure(self, *, url: str, reason: str, site: str, run_id: int | None = None,
@@ -504,11 +521,42 @@ class Archive:
         return self._recrawl(existing, row) if existing is not None else self._insert(row)
 
     def _count(self, run_id: int, row: dict, status: str) -> None:
-        counts = self._runs[run_id][row["site"] or ""]
+        site = row["site"] or ""
+        counts = self._runs[run_id][site]
         counts[status] += 1
         if status in ("new", "updated"):
             for field in row["_present"]:
                 counts[f"has_{field}"] += 1
+        if status in ("new", "updated", "duplicate"):  # the signals of site health (archive.health)
+            extraction = row.get("_extraction") or {}
+            generic = extraction["body"] == "generic" if "body" in extraction else \
+                (row["extractor"] or "").startswith("generic@")
+            counts["sig_dated"] += bool(row["published_at"])
+            counts["sig_authors"] += row["authors"] not in (None, "", "[]")
+            counts["sig_sapo"] += bool(row["sapo"])
+            counts["sig_generic"] += generic
+            counts["sig_junk"] += self._has_boilerplate(site, row["_line_keys"])
+            counts[("body", len(row["body"] or ""))] += 1
+
+    def _count_failure(self, run_id: int, failure: dict) -> None:
+        counts = self._runs[run_id][failure["site"]]
+        counts["failed"] += 1
+        counts[("reason", failure["reason"])] += 1
+        kind = health.source_kind(failure.get("detail"))
+        if kind:
+            counts[("source", kind, failure["reason"])] += 1
+
+    def _has_boilerplate(self, site: str, keys: list[int]) -> bool:
+        """Whether one of these lines is on BOILERPLATE_ARTICLES articles of the site (navigation,
+        a related-headlines box left in the text)."""
+        if not keys:
+            return False
+        marks = ",".join("?" * len(keys))
+        return self.conn.execute(
+            f"SELECT 1 FROM (SELECT line, articles FROM common_lines_merged WHERE site = ? AND line IN ({marks})"
+            f" UNION ALL SELECT line, articles FROM common_lines WHERE site = ? AND line IN ({marks}))"
+            f" GROUP BY line HAVING sum(articles) >= ? LIMIT 1",
+            (site, *keys, site, *keys, BOILERPLATE_ARTICLES)).fetchone() is not None
 
     def store_many(self, articles: Iterable[dict], *, processes: int | None = None,
                    per_transaction: int = 1000) -> Iterator[str | BadArticle]:
@@ -722,6 +770,17 @@ class Archive:
         return [{"site": site, **values} for site, values in sorted(out.items())]
 
 
+def _failure_counts(counts: Counter) -> tuple[dict, dict]:
+    """(failures by reason, failures of discovery pages by kind and reason) from a run's counters."""
+    reasons, sources = {}, defaultdict(dict)
+    for key, n in counts.items():
+        if isinstance(key, tuple) and key[0] == "reason":
+            reasons[key[1]] = n
+        elif isinstance(key, tuple) and key[0] == "source":
+            sources[key[1]][key[2]] = n
+    return reasons, dict(sources)
+
+
 # Anything `clean_lines` would change: zero-width/odd spaces and line breaks, doubled or edge
 # spaces, empty lines (the characters are one class, the spacing plain substring tests: fast).
 _ODD_CHARS = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\t\r\u00a0\u2000-\u200a\u202f\u205f\u3000\x0b\x0c"
@@ -787,5 +846,6 @@ def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
         "_lines": lines, "_line_keys": [dedup.line_key(line) for line in lines],
         "_signature": (sig, dedup.band_keys(sig) if sig is not None else None),
         "_present": [f for f in COMPLETENESS_FIELDS if article.get(f)],
+        "_extraction": article.get("extraction") if isinstance(article.get("extraction"), dict) else None,
         "_fts": search.index_texts(title, sapo, body),
     }

@@ -9,6 +9,7 @@ Commands (owner module in brackets):
   clean-text [pipelines.clean_text] already-scraped plain text → the same JSON
   serve      [archive.serve]      open the archive in datasette
   stats      [archive.store]      counts per site
+  health     [archive.health]     each site's runs compared with its history: ok, degraded, broken
   export     [archive.export]     JSONL / CSV for corpus builders
   reprocess  [pipelines.reprocess]  rebuild articles from stored raw pages with today's rules
   import     [archive.load]       JSON Lines of articles into the archive, deduplicated
@@ -294,6 +295,62 @@ def stats_command(db, as_json):
     for row in table:
         click.echo("  ".join(v.ljust(w) if i in (0, 5) else v.rjust(w)
                              for i, (v, w) in enumerate(zip(row, widths))).rstrip())
+
+
+def _minute(value: str | None) -> str:
+    return (value or "")[:16].replace("T", " ")
+
+
+@cli.command("health", context_settings=CONTEXT)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The archive file.")
+@click.option("--site", "sites", multiple=True, help="Only this site (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per site (JSON Lines).")
+def health_command(db, sites, as_json):
+    """Each site's health: its latest crawl runs compared with its own history.
+
+    \b
+    ok        nothing changed (learning: too few runs to compare yet)
+    degraded  articles come through, but something changed: dates, authors or sapo
+              missing, bodies halved, the generic fallback instead of the site's layout,
+              lines repeated across articles, the feed gone, not crawled for days
+    broken    nothing comes through: every fetch failed, every article page refused,
+              no new articles for days on a site that publishes daily
+    Times are UTC. Exit status 1 when any site is broken (for cron mail or a monitor).
+    """
+    import sqlite3
+
+    from archive.health import BROKEN, site_health
+    from archive.store import ArchiveError, now_iso, open_archive, read_error
+    try:
+        with open_archive(db, readonly=True) as archive:
+            rows = [h.row() for h in site_health(archive.conn, list(sites) or None, now=now_iso())]
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from None
+    except sqlite3.OperationalError as e:
+        if "no such column" in str(e):
+            raise click.ClickException(f"{db} predates site health: a crawl into it (or any write) upgrades it") from None
+        raise click.ClickException(str(read_error(db, e))) from None
+    except sqlite3.Error as e:
+        raise click.ClickException(str(read_error(db, e))) from None
+    missing = sorted(set(sites) - {r["site"] for r in rows})
+    if missing:
+        raise click.ClickException(f"no finished crawl of {', '.join(missing)} in {db}")
+    if as_json:
+        for row in rows:
+            click.echo(_json_line(row))
+    elif not rows:
+        click.echo(f"no finished crawl in {db} yet", err=True)
+    else:
+        columns = ("site", "status", "since", "last good", "signals", "reason")
+        table = [[r["site"], r["status"], _minute(r["since"]), _minute(r["last_good"]), r["signals"], r["reason"]]
+                 for r in rows]
+        widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(columns)]
+        for row in [list(columns)] + table:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    broken = [r["site"] for r in rows if r["status"] == BROKEN]
+    if broken:
+        raise click.ClickException(f"{len(broken)} site{'s' if len(broken) > 1 else ''} broken: {', '.join(broken)}")
 
 
 @cli.command("export", context_settings=CONTEXT)

@@ -118,7 +118,8 @@ class _Progress:
 
 
 def summary_lines(result: dict) -> list[str]:
-    """The per-site table printed at the end of a crawl, failure reasons after each row."""
+    """The per-site table printed at the end of a crawl, failure reasons after each row, then a line
+    for each site whose health is degraded or broken after this run."""
     width = max([len(s) for s in result["sites"]] + [4])
     lines = ["site".ljust(width) + "".join(c.rjust(11) for c in COLUMNS)]
     for site, row in result["sites"].items():
@@ -126,4 +127,9 @@ def summary_lines(result: dict) -> list[str]:
         if row.get("reasons"):
             line += "   " + ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
         lines.append(line)
+    # one line per site whose health this run found changed (archive.health)
+    for site, health in sorted((result.get("health") or {}).items()):
+        if health["status"] in ("degraded", "broken"):
+            since = (health["since"] or "")[:16].replace("T", " ")
+            lines.append(f"{site}: {health['status']} since {since}: {health['reason']} (see tintinh health)")
     return lines

@@ -237,17 +237,18 @@ class StorePipeline:
         return out
 
     def close_spider(self):
-        summary = self.summary()
+        summary, health = self.summary(), {}
         try:
             if self.archive is not None and not self.stopped:  # a stopped run stays unfinished
-                self.archive.finish_run(self.run_id, {
+                health = self.archive.finish_run(self.run_id, {
                     site: {k: v for k, v in row.items() if k not in ("skipped", "reasons")}
                     for site, row in summary.items()})
         except StorageError as e:
             self.stopped = str(e)
         finally:
             self.crawler.stats.set_value(SUMMARY_STAT, {"run_id": self.run_id, "sites": summary,
-                                                        "not_stored": self.not_stored})
+                                                        "not_stored": self.not_stored,
+                                                        "health": {s: h.row() for s, h in health.items()}})
             if self.stopped:
                 self.crawler.stats.set_value(STOPPED_STAT, self.stopped)
             if self.archive is not None:
