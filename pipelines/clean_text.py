@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 from pipelines.article import new_article
-from pipelines.dates import to_iso
+from pipelines.dates import datetime_span, to_iso
 from pipelines.language import page_language
 from common.text import content_key, fold_accents, fold_spaces, nfc
 
@@ -96,10 +96,15 @@ _LABEL_INSIDE = re.compile("|".join(re.escape(label) for label in WIDGET_LABELS 
 # A line that is only a date/time stamp: "Thứ bảy, 07/03/2026 - 08:07", "07/03/2026 08:06
 # GMT+7", "Cập nhật: 10:30 ngày 08/01/2026". What is left after removing these pieces must be
 # punctuation only.
-_DATE_ANCHOR = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\d{4}-\d{2}-\d{2}")
+_MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+                r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE_ANCHOR = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\d{4}-\d{2}-\d{2}|"
+                          r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}", re.I)
 _DATE_PIECES = re.compile(
     r"thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|cập\s*nhật|ngày\s*đăng|đăng\s*lúc|"
-    r"đăng\s*ngày|xuất\s*bản|thời\s*gian|ngày|lúc|giờ|gmt|utc|am|pm|sa|ch|[tz]|[\d\W_]+", re.I)
+    r"đăng\s*ngày|xuất\s*bản|thời\s*gian|ngày|tháng|năm|lúc|giờ|gmt|utc|am|pm|sa|ch|"
+    r"\b(?:published|updated|posted|last\s+updated|on|at|a\.m\.|p\.m\.|est|edt|cst|cdt|pst|pdt|ict|bst|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b" + _MONTH_NAMES + r"|[tz]|[\d\W_]+", re.I)
 
 
 def is_dateline(line: str) -> bool:
@@ -107,8 +112,51 @@ def is_dateline(line: str) -> bool:
     return len(line) <= 80 and bool(_DATE_ANCHOR.search(line)) and not _DATE_PIECES.sub("", line)
 
 
+# What may stand with a shown date in a header line: a label, and separators.
+_DATE_LABEL = re.compile(r"\b(?:cập\s*nhật|ngày\s*đăng|đăng\s*lúc|đăng\s*ngày|xuất\s*bản|published|updated|posted|"
+                         r"last\s+updated)\b\s*:?", re.I)
+_CONNECTORS = frozenset(("và", "and", "of", "&", "-", "–", "|", "by", "bởi", "/"))
+
+
+def byline_dateline(line: str) -> list[str] | None:
+    """A header line that is a shown date with at most a byline or an outlet before or after it
+    ("Nguyên Minh - 07/03/2026 08:47", "Tri Túc Thứ bảy, 07/03/2026 - 08:07", "The Associated
+    Press Published Monday, November 18, 2019 8:22AM EST") → the names it credits ([] for an
+    outlet or none); None for any other line."""
+    if len(line) > 120 or line.startswith(("—", "–", "(")) or "@" in line:
+        return None                    # "— Name (@handle) October 9, 2018" signs a quoted post
+    span = datetime_span(line, need_time=False)
+    if not span:
+        return None
+    rest = _DATE_LABEL.sub(" ", line[:span[0]] + " " + line[span[1]:]).strip(" -–—|·•,:")
+    if not rest:
+        return []
+    if _title_case_line(rest):
+        return byline_authors(rest) or []
+    if datetime_span(line) and len(rest.split()) <= 5 and not re.search(r"[.!?;:,\"“”]", rest):
+        return []                      # "07-03-2026 - 09:40 AM | Thị trường chứng khoán": its section
+    return None
+
+
+def _title_case_line(text: str) -> bool:
+    """A short line of capitalised words (names, an outlet) with no sentence and no number in it."""
+    words = text.split()
+    return 0 < len(words) <= 8 and not re.search(r"[.!?;:,]\s|[\"“”\d]", text + " ") and \
+        all(w[0].isupper() or w.casefold() in _CONNECTORS or not w[0].isalpha() for w in words)
+
+
+# A call to subscribe, sign up or follow: a promo box, not the article ("Want more science? Get a
+# subscription…", "Đăng ký ngay để nhận gói tin tức mới", "Theo dõi Báo Lào Cai trên Google News").
+PROMO_LINE = re.compile(r"^(?:subscribe|sign up|get|want|need|join|let|download|don'?t miss)\b.{0,200}"
+                        r"\b(?:newsletters?|subscribe|subscription|inbox|sign up)\b", re.I)
+PROMO_LINE_VI = re.compile(r"^(?:đăng ký|theo dõi|tải)\b[^,.;!?]{0,60}\b(?:nhận|bản tin|kênh|trên|ứng dụng|app|"
+                           r"google news|fanpage|zalo|youtube|facebook|tiktok)\b[^,.;!?]{0,30}$", re.I)
+
+
 def _is_widget_line(line: str) -> bool:
     if len(line) <= 80 and _LABELS_RE.match(line):
+        return True
+    if len(line) <= 220 and PROMO_LINE.match(line) or len(line) <= 90 and PROMO_LINE_VI.match(line):
         return True
     if len(line) <= 160 and COPYRIGHT.search(line.lower()):
         return True
@@ -236,7 +284,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
                 kept[-1] = line            # keep the fuller one ("… Ảnh: X") in place
             continue
         kept.append(line)
-    authors: list[str] = []
+    kept, authors = _header_lines(kept)
     while kept:
         found = byline_authors(kept[-1])
         if found is None:
@@ -246,6 +294,33 @@ def clean_paragraphs(paragraphs: list[str], title: str = ""
         while kept and _is_widget_line(kept[-1]):
             kept.pop()
     return kept, _unique(authors), related
+
+
+# The header lines (byline, date) a page shows before its text, and again after it, are looked for
+# among this many first and last lines.
+EDGE_LINES = 3
+
+
+def _header_lines(kept: list[str]) -> tuple[list[str], list[str]]:
+    """The date stamp lines at the text's start and end, with the byline line next to them
+    (above or in the same line) → out, their names → authors."""
+    authors: list[str] = []
+    doomed: set[int] = set()
+    edges = list(range(min(EDGE_LINES, len(kept)))) + list(range(max(EDGE_LINES, len(kept) - EDGE_LINES), len(kept)))
+    for i in edges:
+        names = byline_dateline(kept[i])
+        if names is None:
+            continue
+        doomed.add(i)
+        authors += names
+        before = i - 1
+        if not names and before >= 0 and before not in doomed and before in edges and \
+                len(kept[before]) <= 80 and _title_case_line(kept[before]):
+            doomed.add(before)         # "Lisa Kaczke and Trevor J. Mitchell", then "Published …"
+            authors += byline_authors(kept[before]) or []
+    if len(doomed) == len(kept):
+        return kept, []
+    return [line for i, line in enumerate(kept) if i not in doomed], authors
 
 
 # Anything fold_spaces would change: odd spaces, zero-width characters, doubled spaces.

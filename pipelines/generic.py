@@ -106,11 +106,14 @@ LABEL_LINE = re.compile(
 )
 # Headings that open a list of links to other articles: the heading and the list go.
 RELATED_HEADING = re.compile(
-    r"^(more .{0,30}(stories|news|articles|from .{1,30})|related( stories| articles| news| posts)?|"
-    r"read (more|next|also)|recommended( for you)?|most (read|popular)|"
+    r"^(more .{0,30}(stories|news|articles|from .{1,30})|related( stories| articles| news| posts| links)?|"
+    r"read (more|next|also)|recommended( for you| stories| reading)?|"
+    r"most (read|popular|viewed|shared)( (in|on|from) .{1,40})?|you may (also )?like( these posts)?|"
+    r"explore further|trending( now| stories)?|"
     r"tin liên quan|tin cùng chuyên mục|cùng chuyên mục|xem thêm|đọc thêm|tham khảo thêm|"
     r"có thể bạn quan tâm|bạn có thể quan tâm|tin khác|tin mới|đọc nhiều|xem nhiều|"
-    r"bài liên quan|tin nổi bật)\W*$",
+    r"bài liên quan|tin nổi bật|tin xem nhiều|tin đọc nhiều|bài đọc nhiều|tin mới nhất|bài viết liên quan|"
+    r"tin cùng chủ đề|bài cùng chủ đề|chủ đề liên quan)\W*$",
     re.I,
 )
 
@@ -509,8 +512,15 @@ class _Blocks:
             self.in_teaser.update(range(start, len(self.blocks)))
             return
         is_block = tag in BLOCK_TAGS
-        if is_block and item is not None and _figure_box(el):
+        if is_block and item is not None and not in_link and _figure_box(el):
             self._figure(el, item)
+            return
+        if is_block and item is not None and not in_link and _card(el):
+            self.flush()               # a picture linking to another article, with its headline
+            start = len(self.blocks)
+            self.walk(el, True, block, item)
+            self.flush()
+            self.in_teaser.update(range(start, len(self.blocks)))
             return
         if is_block:
             self.flush()
@@ -574,7 +584,33 @@ def _figure_box(el) -> bool:
     text = el.text_content()
     if len(text) > 3 * FIGURE_TEXT_CHARS or len(_one_line(text)) > FIGURE_TEXT_CHARS:
         return False
-    return not any(len(a.text_content().split()) >= 4 for a in el.iter("a"))
+    # a picture that links to another page (not to its own larger file) is a teaser's
+    return not any(len(a.text_content().split()) >= 4 or _links_away(a) for a in el.iter("a"))
+
+
+def _card(el) -> bool:
+    """A teaser card: a picture that links to another page, with a short text (its headline and
+    summary) and nothing else."""
+    if el.tag not in FIGURE_TAGS or len(el.findall(".//img")) != 1:
+        return False
+    text = el.text_content()
+    if len(text) > 3 * FIGURE_TEXT_CHARS or len(_one_line(text)) > FIGURE_TEXT_CHARS:
+        return False
+    img = el.find(".//img")
+    return any(anc.tag == "a" and _links_away(anc) for anc in img.iterancestors()
+               if anc is el or _inside_of(anc, el))
+
+
+def _inside_of(node, box) -> bool:
+    return any(a is box for a in node.iterancestors())
+
+
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)(?:[?#].*)?$", re.I)
+
+
+def _links_away(a) -> bool:
+    href = (a.get("href") or "").strip()
+    return bool(href) and not href.startswith(("#", "javascript:")) and not _IMAGE_FILE.search(href)
 
 
 def _caption_of(img) -> str:
@@ -753,7 +789,9 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
         if index in collector.in_teaser:
             continue
         if in_related_list:
-            if tag == "li" or (links and len(text) < 200):
+            # its items: links, list items, and the short lines of headline cards (a kicker, a
+            # headline that is no link): no sentence ends them
+            if tag == "li" or (links and len(text) < 200) or len(text) <= 120 and text[-1] not in ".:;":
                 continue
             in_related_list = False
         if len(text) <= 60 and RELATED_HEADING.match(text):
