@@ -422,8 +422,9 @@ def _measure(el, container, found: list) -> tuple[int, int, int, int]:
             text, links, headlines, tags = text + t, links + l, headlines + h, tags + g
         if child.tail:
             text += len(child.tail.strip())
-    if el is not container and el.tag in _BOX_TAGS and text >= 20 and links >= LINK_LIST_SHARE * text \
-            and (headlines >= LINK_LIST_HEADLINES or tags >= 2 or tags and _TAG_LABEL.match(text_of(el)) is not None) \
+    if el is not container and el.tag in _BOX_TAGS and text >= 20 and (
+            links >= LINK_LIST_SHARE * text and headlines >= LINK_LIST_HEADLINES
+            or tags and links >= 0.5 * text and (tags >= 2 or _TAG_LABEL.match(text_of(el)) is not None)) \
             and not in_running_text(el) and (el.tag not in ("p", "span") or not _words_between_links(el)):
         del found[start:]               # the inner boxes are part of this one
         found.append(el)

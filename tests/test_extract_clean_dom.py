@@ -133,3 +133,65 @@ def test_a_name_in_a_list_at_the_end_is_not_a_byline():
                     "<li>Trần Thị Bình</li></ul>")
     kept, authors = take_bylines(blocks_of(div))
     assert authors == [] and [t for _, t in kept][-1] == "Trần Thị Bình"
+
+
+# ---- boxes, dates and bylines known by what they hold ------------------------------------------
+
+from pipelines.clean_dom import find_dateline, link_lists, slug_headline, teaser_boxes  # noqa: E402
+
+P = ("Người dân trong xã đã cùng nhau dọn dẹp đường làng, trồng thêm cây xanh và sửa lại mương "
+     "thoát nước trước mùa mưa, theo kế hoạch của ủy ban.")
+
+
+@pytest.mark.parametrize("text, href, expected", [
+    ("Xung đột ở Trung Đông khiến xuất khẩu Việt lao đao",
+     "/xung-dot-o-trung-dong-khien-xuat-khau-viet-lao-dao-20260306231657525.htm", True),
+    ("Giá vàng hôm nay tăng mạnh", "/kinh-doanh.htm", False),
+    ("Xem thêm các tin khác", "/xung-dot-o-trung-dong-20260306231657525.htm", False),
+])
+def test_a_headline_link_says_the_words_of_its_url(text, href, expected):
+    assert slug_headline(text, href) is expected
+
+
+def test_a_teaser_box_is_found_by_its_slug_headline_and_its_summary():
+    box = ('<div class="r1"><a href="/gia-vang-hom-nay-tang-manh-tro-lai-post123456.html"><img src="/t.jpg"></a>'
+           '<a href="/gia-vang-hom-nay-tang-manh-tro-lai-post123456.html">Giá vàng hôm nay tăng mạnh trở lại</a>'
+           '<p>Giá vàng miếng tăng 500.000 đồng mỗi lượng.</p></div>')
+    root = container(f"<p>{P}</p>{box}<p>{P}</p><p>{P}</p>")
+    found = teaser_boxes(root, "https://bao.vn/bai-nay-post1.html")
+    assert [(b.get("class"), u) for b, u, _ in found] == [
+        ("r1", "https://bao.vn/gia-vang-hom-nay-tang-manh-tro-lai-post123456.html")]
+
+
+def test_a_link_to_the_page_itself_or_to_another_site_is_no_teaser():
+    box = ('<div class="r1"><img src="/t.jpg"><a href="https://khac.vn/gia-vang-hom-nay-tang-manh-post9.html">'
+           'Giá vàng hôm nay tăng mạnh trở lại</a><p>Tóm tắt.</p></div>')
+    root = container(f"<p>{P}</p>{box}<p>{P}</p><p>{P}</p>")
+    assert teaser_boxes(root, "https://bao.vn/bai-post1.html", {"bao.vn"}) == []
+
+
+def test_a_list_of_headline_links_is_a_link_list_but_a_sentence_citing_two_links_is_not():
+    run_together = ('<div class="a"><a href="/1">Hà Nội khánh thành cầu mới bắc qua sông</a>'
+                    '<a href="/2">Giá vàng hôm nay tăng mạnh trở lại</a></div>')
+    tags = '<div class="b">Từ khóa: <a href="/t/1">#thủy điện</a> <a href="/t/2">#Lào Cai</a></div>'
+    citing = ('<p class="c">Theo <a href="/nd">Nghị định số 357/2025/NĐ-CP của Chính phủ</a> và '
+              '<a href="/tt">Thông tư số 12/2025/TT-BTC của Bộ Tài chính</a>.</p>')
+    root = container(f"<p>{P}</p>{run_together}{tags}{citing}")
+    assert [b.get("class") for b in link_lists(root)] == ["a", "b"]
+
+
+@pytest.mark.parametrize("header, shown", [
+    ('<h1>Tiêu đề bài</h1><div><span>Nguyên Minh</span> - <span>07/03/2026 08:47</span></div>',
+     "Nguyên Minh - 07/03/2026 08:47"),
+    ('<div><span>08/01/2026 - 18:21</span> Chia sẻ</div><h1>Tiêu đề bài</h1>', "08/01/2026 - 18:21"),
+])
+def test_the_date_shown_by_the_headline_is_found_above_or_below_it(header, shown):
+    root = container(f"{header}<p>{P}</p><p>{P}</p>")
+    line, text, span = find_dateline(root.find(".//h1"))
+    assert text == shown
+    assert text[span[0]:span[1]] in ("07/03/2026 08:47", "08/01/2026 - 18:21")
+
+
+def test_no_date_is_taken_from_the_text_itself():
+    root = container(f"<h1>Tiêu đề bài</h1><p>{P} Ngày 07/03/2026 lúc 08:47 hội nghị khai mạc.</p>")
+    assert find_dateline(root.find(".//h1")) is None

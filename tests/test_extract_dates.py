@@ -50,3 +50,46 @@ def test_published_and_modified_in_one_element_are_kept_apart():
 
 def test_a_lone_updated_date_is_only_the_modified_one():
     assert split_published_modified("Cập nhật 07/03/2026 09:10") == ("", "07/03/2026 09:10")
+
+
+from pipelines.dates import datetime_span  # noqa: E402
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("Nguyên Minh - 07/03/2026 08:47", "07/03/2026 08:47"),
+    ("Tri Túc Thứ bảy, 07/03/2026 - 08:07", "Thứ bảy, 07/03/2026 - 08:07"),
+    ("Thứ bảy, 7/3/2026, 00:05 (GMT+7)", "Thứ bảy, 7/3/2026, 00:05 (GMT+7)"),
+    ("07/03/2026 08:52 (GMT+07:00)", "07/03/2026 08:52 (GMT+07:00)"),
+    ("Thứ Tư, 24/12/2025 09:30:00 +07:00", "Thứ Tư, 24/12/2025 09:30:00 +07:00"),
+    ("07-03-2026 - 09:40 AM | Thị trường chứng khoán", "07-03-2026 - 09:40 AM"),
+    ("23:02 , 06/03/2026", "23:02 , 06/03/2026"),
+    ("Cập nhật lúc 08:47 ngày 07/03/2026", "08:47 ngày 07/03/2026"),
+    ("NGÀY 05 THÁNG 03, 2026 | 14:20", "NGÀY 05 THÁNG 03, 2026 | 14:20"),
+    ("Chủ nhật, 8/3/2026 | 10:15", "Chủ nhật, 8/3/2026 | 10:15"),
+    ("Published 10:02 AM EST Nov 19, 2019", "10:02 AM EST Nov 19, 2019"),
+])
+def test_the_date_and_time_shown_in_a_line_are_found_with_weekday_and_zone(line, shown):
+    start, end = datetime_span(line)
+    assert line[start:end] == shown
+    assert to_iso(shown, guess=False) is not None
+
+
+@pytest.mark.parametrize("line", ["Ngày 7 tháng 3 năm 2026", "Tháng 3/2026 có nhiều chính sách mới",
+                                  "Giá vàng tăng 500.000 đồng"])
+def test_a_line_without_a_date_and_a_time_shows_none(line):
+    assert datetime_span(line) is None
+
+
+from pipelines.clean_text import byline_dateline  # noqa: E402
+
+
+@pytest.mark.parametrize("line, names", [
+    ("Nguyên Minh - 07/03/2026 08:47", ["Nguyên Minh"]),
+    ("Tri Túc Thứ bảy, 07/03/2026 - 08:07", ["Tri Túc"]),
+    ("Published 10:02 AM EST Nov 19, 2019", []),
+    ("07-03-2026 - 09:40 AM | Thị trường chứng khoán", []),
+    ("Ngày 7/3/2026, UBND tỉnh tổ chức hội nghị tổng kết", None),
+    ("— The Nigerian Senate (@NGRSenate) October 9, 2018", None),
+])
+def test_a_header_line_of_a_date_and_a_byline_gives_its_names(line, names):
+    assert byline_dateline(line) == names

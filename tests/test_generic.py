@@ -219,3 +219,76 @@ def test_teasers_under_their_headlines_in_one_list_make_no_run_of_prose():
     found = extract_main(root)
     assert found.boxes == 1 and len(found.paragraphs) == 6       # the teasers, headlines dropped
     assert found.prose_run == 0 and not found.article_shaped
+
+
+# ---- junk and captions known by what they are, whatever their names ----------------------------
+
+def test_a_teaser_box_inside_the_text_is_left_out_whatever_its_name():
+    teaser = ('<div class="x9f2"><a href="/xung-dot-o-trung-dong-khien-xuat-khau-lao-dao-20260306231657525.htm">'
+              '<img src="/t.jpg"></a><a href="/xung-dot-o-trung-dong-khien-xuat-khau-lao-dao-20260306231657525.htm">'
+              'Xung đột ở Trung Đông khiến xuất khẩu lao đao</a><p>Xung đột leo thang đang đẩy doanh nghiệp '
+              'xuất khẩu vào thế khó khi cước vận tải biển tăng vọt.</p></div>')
+    root = page(paragraphs_of(2) + teaser + paragraphs_of(2))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert not any("Xung đột" in p for p in paragraphs)
+    assert len(paragraphs) == 4
+
+
+def test_a_run_together_box_of_headline_links_is_left_out():
+    box = ('<div><a href="/a-1">Hà Nội khánh thành cầu mới bắc qua sông Hồng</a>'
+           '<a href="/b-2">Giá vàng hôm nay tăng mạnh trở lại sau ba phiên</a>'
+           '<a href="/c-3">Lào Cai đón hơn một triệu lượt khách du lịch</a></div>')
+    root = page(paragraphs_of(2) + box + paragraphs_of(1))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in (0, 1, 0)]
+
+
+def test_a_comment_section_goes_by_its_heading_whatever_its_name():
+    comments = ('<div class="k1"><h3>2 responses to “Xã Yên Đồng làm đường mới”</h3>'
+                f'<div class="k2"><p>Minh says: 19/11/2019 at 6:34 am</p><p>{PROSE}</p></div>'
+                f'<div class="k2"><p>Lan says: 19/11/2019 at 6:44 am</p><p>Rất hay. {PROSE}</p></div></div>')
+    root = page(paragraphs_of(3) + comments)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
+
+
+def test_a_caption_said_in_alt_figcaption_and_an_italic_line_is_kept_once():
+    caption = "Đường mới ở xã Yên Đồng được khánh thành sáng nay. Ảnh: P.Y"
+    figure = (f'<figure><img src="/a.jpg" alt="{caption}" title="{caption}"><figcaption>{caption}</figcaption>'
+              f'</figure><p><em>{caption}</em></p>')
+    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert paragraphs.count(caption) == 1
+    assert images == [{"src": "/a.jpg", "caption": caption}]
+
+
+def test_a_picture_box_with_no_caption_name_gives_its_picture_a_caption_line():
+    box = ('<div class="q1"><div class="q2"><img src="/a.jpg"></div><div class="q3">Người dân dọn dẹp '
+           'đường làng.</div><div class="q4">Ảnh: P.Y</div></div>')
+    root = page(paragraphs_of(2) + box + paragraphs_of(1))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert "Người dân dọn dẹp đường làng. Ảnh: P.Y" in paragraphs
+    assert images == [{"src": "/a.jpg", "caption": "Người dân dọn dẹp đường làng. Ảnh: P.Y"}]
+
+
+def test_a_card_whose_picture_links_to_another_article_is_not_text():
+    card = ('<div class="c1"><a href="/news/123456/prince-party"><img src="/p.jpg"></a>'
+            '<h3>TIN NÓNG</h3><span>Hoàng tử dự tiệc bất chấp tuyên bố trước đó</span></div>')
+    root = page(paragraphs_of(2) + card + paragraphs_of(1))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert not any("Hoàng tử" in p or "TIN NÓNG" in p for p in paragraphs)
+
+
+def test_paragraph_divs_beside_the_text_box_are_text():
+    lead = f'<div class="z1">Mở đầu. {PROSE}</div>'
+    root = page(f'<div class="wrap">{lead}<div class="z2">{paragraphs_of(4)}</div></div>')
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[0] == f"Mở đầu. {PROSE}"
+
+
+def test_a_most_read_heading_drops_its_headline_cards():
+    cards = ("<h3>Most read in world news</h3>" + "".join(
+        f"<div><h4>KICKER {i}</h4><span>Headline number {i} of another story</span></div>" for i in range(3)))
+    root = page(paragraphs_of(3) + cards)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
