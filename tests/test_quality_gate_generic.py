@@ -29,18 +29,26 @@ with warnings.catch_warnings():      # the shared scorer's docstring has a "\w" 
 
 # Floors, measured 2026-11-27: F1 0.9710 as returned (captions kept, tintinh's convention),
 # 0.9747 without captions (the benchmark's convention); trafilatura 2.3.1 favor_precision
-# scores 0.9641, readability-lxml 0.9495 in the same run.
-F1_FLOOR = 0.971
-F1_NO_CAPTIONS_FLOOR = 0.974
+# scores 0.9641, readability-lxml 0.9495 in the same run. Raised 2026-11-30 (junk, captions and
+# picture boxes known by what they are): 0.9722 as returned, 0.9784 without captions.
+F1_FLOOR = 0.972
+F1_NO_CAPTIONS_FLOOR = 0.978
 # The full path users and the crawler run (extract_article), scored as score_vi does: sapo, then
-# body. Measured 0.9708 (P 0.961, R 0.981); every page extracted, none refused.
-FULL_PATH_F1_FLOOR = 0.970
-VI_PRECISION_FLOOR = 0.985     # mean over the 8 pages, after clean_paragraphs (measured 0.990)
-VI_RECALL_FLOOR = 0.99
-# Same pages with every class/id replaced by a hash (measured: P 0.987, R 1.0, 1 junk snippet,
-# tuoitre's RelatedOneNews box, which only its name gives away).
-VI_ANONYMOUS_PRECISION_FLOOR = 0.98
-VI_ANONYMOUS_LEAKS_CEILING = 1
+# body. Measured 0.9708 (P 0.961, R 0.981); every page extracted, none refused. 2026-11-30: F1
+# 0.9721, accuracy 0.420 as returned; in the benchmark's convention (lines that are the article's
+# image captions left out) F1 0.9782, accuracy 0.514 (Zyte AutoExtract, the best published
+# system: F1 0.970, accuracy 0.470).
+FULL_PATH_F1_FLOOR = 0.972
+FULL_PATH_ACCURACY_FLOOR = 0.419
+FULL_PATH_NO_CAPTIONS_F1_FLOOR = 0.978
+FULL_PATH_NO_CAPTIONS_ACCURACY_FLOOR = 0.51
+VI_PRECISION_FLOOR = 0.999     # mean over the 8 pages, after clean_paragraphs (measured 1.0)
+VI_RECALL_FLOOR = 0.999
+# Same pages with every class/id replaced by a hash (measured 2026-11-27: P 0.987, R 1.0, 1 junk
+# snippet, tuoitre's RelatedOneNews box, which only its name gave away; 2026-11-30: P 1.0, no junk,
+# the box is known as a teaser by what it holds).
+VI_ANONYMOUS_PRECISION_FLOOR = 0.999
+VI_ANONYMOUS_LEAKS_CEILING = 0
 
 
 def _parse(data: bytes):
@@ -65,7 +73,7 @@ def benchmark_outputs():
 @pytest.fixture(scope="module")
 def full_path_outputs():
     truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
-    outputs, refused = {}, {}
+    outputs, refused, captions = {}, {}, {}
     for pid, entry in truth.items():
         html = gzip.decompress((BENCH / "html" / f"{pid}.html.gz").read_bytes())
         try:
@@ -74,18 +82,32 @@ def full_path_outputs():
             refused[pid] = str(exc)
             continue
         outputs[pid] = "\n".join(part for part in (article["sapo"], article["body"]) if part)
-    return {pid: entry["articleBody"] for pid, entry in truth.items()}, outputs, refused
+        captions[pid] = {image["caption"] for image in article["images"] if image["caption"]}
+    return {pid: entry["articleBody"] for pid, entry in truth.items()}, outputs, refused, captions
 
 
 def test_full_path_extracts_every_benchmark_page(full_path_outputs):
-    gt, outputs, refused = full_path_outputs
+    gt, outputs, refused, _ = full_path_outputs
     assert len(gt) == 181
     assert refused == {}
 
 
-def test_full_path_f1_stays_above_its_floor(full_path_outputs):
-    gt, outputs, _ = full_path_outputs
-    assert score_pages(gt, outputs)["f1"] >= FULL_PATH_F1_FLOOR
+def test_full_path_f1_and_accuracy_stay_above_their_floors(full_path_outputs):
+    gt, outputs, _, _ = full_path_outputs
+    scores = score_pages(gt, outputs)
+    assert scores["f1"] >= FULL_PATH_F1_FLOOR
+    assert scores["accuracy"] >= FULL_PATH_ACCURACY_FLOOR
+
+
+def test_full_path_in_the_benchmarks_convention_stays_above_its_floors(full_path_outputs):
+    """The benchmark's articleBody leaves image captions out; the article says which lines are
+    captions (its images' captions), so they are left out here the same way."""
+    gt, outputs, _, captions = full_path_outputs
+    without = {pid: "\n".join(line for line in text.split("\n") if line not in captions[pid])
+               for pid, text in outputs.items()}
+    scores = score_pages(gt, without)
+    assert scores["f1"] >= FULL_PATH_NO_CAPTIONS_F1_FLOOR
+    assert scores["accuracy"] >= FULL_PATH_NO_CAPTIONS_ACCURACY_FLOOR
 
 
 def test_benchmark_covers_all_181_pages(benchmark_outputs):

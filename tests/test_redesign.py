@@ -29,8 +29,8 @@ with warnings.catch_warnings():      # the shared scorers have a "\w" escape in 
     from score_vi import extracted_text, score_page  # noqa: E402
 
 # The benchmark's F1 on the redesigned pages may be this much below the originals' (measured: the
-# originals 0.9709, redesigned 0.9672; the pages lean on class names for comments and promo boxes).
-BENCHMARK_REDESIGN_F1_LOSS = 0.005
+# originals 0.9721, redesigned 0.9700; what only class names give away: promo boxes, staff lists).
+BENCHMARK_REDESIGN_F1_LOSS = 0.003
 
 
 def _real_pages() -> list[tuple[str, bytes, dict]]:
