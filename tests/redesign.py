@@ -13,7 +13,9 @@ by the page's URL), so a failure can be replayed:
   between them) injected in the text, and the page's own box of headline links, if it has one
   outside the text, moved into the text further down;
 * every caption said again: in its image's `alt` and `title`, and in an italic paragraph after
-  the figure.
+  the figure;
+* a share bar, a tag list and a comment box, nameless, put after the text (in the page's language):
+  known only by their words.
 
 The body's place and the captions are found from the gold text (`paragraphs`, `captions`), never
 from class names, so the simulation works on any page with a gold extraction.
@@ -30,10 +32,10 @@ from urllib.parse import urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-STEPS = ("names", "tags", "host", "boxes", "captions")   # all of them, unless a caller picks some
+STEPS = ("names", "tags", "host", "boxes", "captions", "widgets")   # all of them, unless a caller picks some
 # A lighter redesign: the article's box keeps its name (the layout is still recognised), every box
 # inside it is renamed, boxes are moved into the text and captions repeated; same address.
-INNER_STEPS = ("inner-names", "boxes", "captions")
+INNER_STEPS = ("inner-names", "boxes", "captions", "widgets")
 SEMANTIC_TAGS = ("article", "section", "main", "header")
 # Attributes whose values are template names (tried by layout selectors): renamed like classes.
 TEMPLATE_ATTRIBUTES = ("data-role", "data-module", "data-field", "data-type", "data-component", "data-box")
@@ -50,10 +52,11 @@ class Redesign:
     injected: list[str] = field(default_factory=list)   # headlines put into the text: junk
     moved: list[str] = field(default_factory=list)      # headlines of the box moved into the text
     captions_repeated: int = 0
+    widgets: list[str] = field(default_factory=list)    # the widgets' texts: junk
 
     @property
     def junk(self) -> list[str]:
-        return self.injected + self.moved
+        return self.injected + self.moved + self.widgets
 
 
 def token(seed: str, name: str) -> str:
@@ -79,6 +82,8 @@ def redesign(html: bytes | str, url: str, paragraphs: list[str], captions: list[
     headlines = _headline_links(root, url, body, paragraphs)
     box = _headline_box(root, body, headlines)
     result = Redesign("", "")
+    if body is not None and "widgets" in steps:
+        result.widgets = _add_widgets(body, url, paragraphs)
     if body is not None:
         blocks = _text_blocks(body, paragraphs)
         if "captions" in steps:
@@ -239,6 +244,35 @@ def _headline_box(root, body, links: list):
                     best = (text, anc)
                 break
     return best[1] if best else None
+
+
+# ---- widgets --------------------------------------------------------------------------------
+
+WIDGETS = {
+    "vi": ('<div><span>Chia sẻ</span> <a href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a> '
+           '<a href="https://zalo.me/share?u={url}">Zalo</a> <a href="javascript:window.print()">In bài</a></div>'
+           '<div><span>Từ khóa:</span> <a href="/tag/kinh-te-xa-hoi.html">#kinh tế xã hội</a> '
+           '<a href="/tag/thoi-su-trong-tinh.html">#thời sự trong tỉnh</a></div>'
+           '<div><div>Bình luận (0)</div><div>Gửi bình luận</div></div>'),
+    "en": ('<div><span>Share this article</span> <a href="https://twitter.com/intent/tweet?url={url}">Tweet</a> '
+           '<a href="mailto:?body={url}">Email</a> <a href="javascript:window.print()">Print</a></div>'
+           '<div><span>Tags:</span> <a href="/tag/local-news">#local news</a> <a href="/tag/city-hall">#city hall</a></div>'),
+}
+WIDGET_TEXTS = {"vi": ["Chia sẻ Facebook Zalo", "#kinh tế xã hội", "#thời sự trong tỉnh", "Bình luận (0)",
+                       "Gửi bình luận"],
+                "en": ["Share this article Tweet", "#local news", "#city hall"]}
+
+
+def _add_widgets(body, url: str, paragraphs: list[str]) -> list[str]:
+    """A share bar, a tag list (and a comment box) with no names, after the text's last paragraph."""
+    lang = "vi" if re.search("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", " ".join(paragraphs)) else "en"
+    blocks = _text_blocks(body, paragraphs)
+    if not blocks:
+        return []
+    box = lxml.html.fragment_fromstring(WIDGETS[lang].format(url=url), create_parent="div")
+    box.tail, blocks[-1].tail = blocks[-1].tail, None
+    blocks[-1].addnext(box)
+    return WIDGET_TEXTS[lang]
 
 
 # ---- captions -------------------------------------------------------------------------------
