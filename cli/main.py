@@ -245,14 +245,44 @@ def demo_command(db):
 
 @cli.command("sites", context_settings=CONTEXT)
 @click.option("--province", help="Only sites covering this province, after or before the 2025 merger "
-              "(accents optional).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per site (JSON Lines).")
-def sites_command(province, as_json):
+              "(accents optional; TP.HCM, hcm, Thừa Thiên Huế… work).")
+@click.option("--coverage", is_flag=True, help="Per province since the merger: its old provinces and the "
+              "outlets covering it (* = verified against a saved page).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per site (or province) (JSON Lines).")
+def sites_command(province, coverage, as_json):
     """List the registered outlets: slug, province, CMS family, whether checked against a real page."""
     from dataclasses import asdict
 
-    from crawler.sites import select_sites
+    from crawler.sites import coverage as province_coverage
+    from crawler.sites import load_sites, resolve_province, select_sites
 
+    if coverage:
+        rows = province_coverage()
+        if province:
+            now, _ = resolve_province(province)
+            if now is None:
+                raise click.ClickException(f"no province is called {province!r}")
+            rows = [r for r in rows if r["province"] == now]
+        if as_json:
+            for row in rows:
+                click.echo(_json_line(row))
+            return
+        width = max(len(r["province"]) for r in rows)
+        before_width = max(len(", ".join(r["before"])) for r in rows)
+        click.echo(f"{'province':<{width}}  {'before the merger':<{before_width}}  outlets (* verified)")
+        for r in rows:
+            outlets = ", ".join(o["slug"] + ("*" if o["verified"] else "")
+                                + (f" (was {o['province_before']})" if o["province_before"] not in ("", r["province"]) else "")
+                                for o in r["outlets"]) or "-"
+            click.echo(f"{r['province']:<{width}}  {', '.join(r['before']):<{before_width}}  {outlets}")
+        if not province:
+            sites = load_sites().values()
+            old = [b for r in rows for b in r["before"]]
+            click.echo(f"{sum(bool(r['outlets']) for r in rows)}/{len(rows)} provinces and "
+                       f"{sum(bool(select_sites(b)) for b in old)}/{len(old)} before the merger have an outlet; "
+                       f"{sum(not s.national for s in sites)} provincial and {sum(s.national for s in sites)} national "
+                       f"outlets, {sum(s.verified for s in sites)} of {len(sites)} verified")
+        return
     sites = select_sites(province)
     if not sites:
         raise click.ClickException(f"no registered site covers the province {province!r}")

@@ -21,6 +21,8 @@ from crawler.sites import (
     host_aliases,
     load_sites,
     parse_registry,
+    load_provinces,
+    resolve_province,
     select_sites,
     site_for_url,
 )
@@ -215,13 +217,145 @@ def test_registry_entry_defaults_and_host_normalisation():
 
 @pytest.mark.parametrize("name, slugs", [
     ("Phú Thọ", ["baophutho", "baovinhphuc"]),      # the merged province holds the old paper too
-    ("vinh phuc", ["baovinhphuc"]),                  # a pre-merger name, without accents
+    ("vinh phuc", ["baophutho", "baovinhphuc"]),     # a pre-merger name: its old paper and today's province's
+    ("Yên Bái", ["baolaocai"]),                      # merged into Lào Cai, no paper of its own registered
+    ("Bắc Giang", ["baobacninhtv"]),
+    ("Bến Tre", ["baodongkhoi", "baotravinh", "baovinhlong"]),
     ("THANH HOÁ", ["baothanhhoa"]),                  # old tone placement, upper case
     ("Đà Nẵng", ["baodanang"]),
-    ("Sơn La", []),
+    ("TP.HCM", ["baobinhduong", "sggp"]),
+    ("TP Hồ Chí Minh", ["baobinhduong", "sggp"]),
+    ("hcm", ["baobinhduong", "sggp"]),
+    ("Bà Rịa - Vũng Tàu", ["baobinhduong", "sggp"]),
+    ("Bà Rịa–Vũng Tàu", ["baobinhduong", "sggp"]),
+    ("Thừa Thiên Huế", ["huengaynay"]),
+    ("Atlantis", []),
 ])
 def test_select_sites_by_province_after_or_before_the_merger(name, slugs):
     assert [s.slug for s in select_sites(name)] == slugs
+
+
+@pytest.mark.parametrize("spelling, names", [
+    ("TP.HCM", ("Hồ Chí Minh", None)),
+    ("TP Hồ Chí Minh", ("Hồ Chí Minh", "Hồ Chí Minh")),
+    ("Thành phố Hồ Chí Minh", ("Hồ Chí Minh", "Hồ Chí Minh")),
+    ("hcm", ("Hồ Chí Minh", None)),
+    ("Sài Gòn", ("Hồ Chí Minh", None)),
+    ("Thừa Thiên Huế", ("Huế", "Thừa Thiên Huế")),
+    ("TT-Huế", ("Huế", "Thừa Thiên Huế")),
+    ("hue", ("Huế", None)),
+    ("Bà Rịa - Vũng Tàu", ("Hồ Chí Minh", "Bà Rịa - Vũng Tàu")),
+    ("ba ria vung tau", ("Hồ Chí Minh", "Bà Rịa - Vũng Tàu")),
+    ("BRVT", ("Hồ Chí Minh", "Bà Rịa - Vũng Tàu")),
+    ("Yên Bái", ("Lào Cai", "Yên Bái")),
+    ("Tỉnh Đắk Nông", ("Lâm Đồng", "Đắk Nông")),
+    ("Dak Lak", ("Đắk Lắk", "Đắk Lắk")),
+    ("Bắc Cạn", ("Thái Nguyên", "Bắc Kạn")),
+    ("Khánh Hoà", ("Khánh Hòa", "Khánh Hòa")),
+    ("Atlantis", (None, None)),
+])
+def test_a_province_is_found_by_any_common_spelling(spelling, names):
+    assert resolve_province(spelling) == names
+
+
+def test_the_gazetteer_holds_34_provinces_made_of_the_63_before_the_merger():
+    provinces = load_provinces()
+    before = [old for p in provinces for old in p.before]
+    assert len(provinces) == 34 and len({p.name for p in provinces}) == 34
+    assert len(before) == 63 and len(set(before)) == 63   # each old province in exactly one new one
+    unchanged = [p.name for p in provinces if p.before == (p.name,)]
+    assert len(unchanged) == 10 and get_province("Huế").before == ("Thừa Thiên Huế",)   # + Huế, renamed
+    assert get_province("Hồ Chí Minh").before == ("Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu")
+
+
+def get_province(name):
+    return next(p for p in load_provinces() if p.name == name)
+
+
+@pytest.mark.parametrize("province", [p.name for p in load_provinces()])
+def test_every_province_since_the_merger_has_a_provincial_outlet(province):
+    assert [s for s in select_sites(province) if not s.national]
+
+
+@pytest.mark.parametrize("old", [old for p in load_provinces() for old in p.before])
+def test_every_province_before_the_merger_maps_to_an_outlet(old):
+    assert select_sites(old)
+
+
+@pytest.mark.parametrize("slug", sorted(s.slug for s in SITES.values() if not s.national))
+def test_provincial_entries_name_gazetteer_provinces_and_the_right_merger(slug):
+    site = SITES[slug]
+    assert site.province in {p.name for p in load_provinces()}
+    assert resolve_province(site.province_before) == (site.province, site.province_before)
+
+
+# Old papers of merged provinces (shared/notes/vi-news-sites.md §7): their domains are not known
+# to serve their pages under the merged paper's domain, so none may be an alias of it.
+OLD_PAPERS_OF_MERGED_PROVINCES = [
+    "baoyenbai.com.vn", "baovinhphuc.com.vn", "baobacgiang.com.vn", "baobacgiang.vn", "baohagiang.vn",
+    "baobackan.org.vn", "baohoabinh.com.vn", "baothaibinh.com.vn", "baohaiduong.vn", "baohanam.com.vn",
+    "baonamdinh.com.vn", "baoquangbinh.vn", "baoquangnam.vn", "baokontum.com.vn", "baobinhdinh.vn",
+    "baoninhthuan.com.vn", "baodaknong.org.vn", "baobinhthuan.com.vn", "baophuyen.com.vn",
+    "baobariavungtau.com.vn", "baobinhphuoc.com.vn", "baolongan.vn", "baosoctrang.org.vn",
+    "baotravinh.vn", "baoapbac.vn", "baobaclieu.vn", "baokiengiang.vn",
+]
+
+
+@pytest.mark.parametrize("host", OLD_PAPERS_OF_MERGED_PROVINCES)
+def test_an_old_papers_domain_is_no_alias_of_the_merged_paper(host):
+    site = site_for_url(f"https://{host}/")
+    assert site is None or host in site.domains   # unknown, or an entry of its own (baovinhphuc)
+    assert host_aliases().get(host, host) == host
+
+
+def test_bentres_old_domain_is_an_alias_because_its_pages_are_served_on_the_new_host():
+    assert host_aliases()["baodongkhoi.vn"] == "dongkhoi.baovinhlong.vn"
+    assert get_site("baodongkhoi").province_before == "Bến Tre"
+
+
+# Article URLs of the notes' examples (ids quoted in shared/notes and the registry's notes) and
+# listing URLs the notes describe: each site's pattern takes the first and not the second.
+@pytest.mark.parametrize("slug, path, article", [
+    ("tienphong", "/bai-viet-post1806382.tpo", True),
+    ("qdnd", "/chinh-tri/bai-viet-1020977", True),
+    ("nld", "/bai-viet-196250821135822527.htm", True),
+    ("vietnamplus", "/bai-viet-post1101437.vnp", True),
+    ("znews", "/bai-viet-post1281985.html", True),
+    ("baophutho", "/bai-viet-245476.htm", True),
+    ("baothanhhoa", "/bai-viet-265228.htm", True),
+    ("baoquangninh", "/bai-viet-3164333.html", True),
+    ("baogialai", "/bai-viet-post596298.html", True),
+    ("baodanang", "/bai-viet-3235682.html", True),
+    ("baohaiphong", "/bai-viet-541045.html", True),
+    ("baonghean", "/bai-viet-10333605.html", True),
+    ("baonghean", "/chu-de-event123.html", False),          # topic aggregates
+    ("baohaugiang", "/thoi-su-215.html", False),            # a category
+    ("baohaugiang", "/thoi-su/bai-viet-215.html", True),
+    ("baosonla", "/thoi-su.html", False),
+    ("baosonla", "/thoi-su/bai-viet-12345.html", True),
+    ("baovinhlong", "/thoi-su/", False),
+    ("baovinhlong", "/thoi-su/202506/bai-viet-1a2b3c/", True),
+    ("baotuyenquang", "/thoi-su-chinh-tri/tin-tuc/", False),
+    ("baotuyenquang", "/thoi-su-chinh-tri/tin-tuc/202506/bai-viet/", True),
+    ("baodienbienphu", "/tin-bai/chinh-tri/bai-viet", True),
+    ("baodienbienphu", "/tin-tuc/chinh-tri", False),
+    ("baokhanhhoa", "/xa-hoi/202506/bai-viet-1a2b3c4/", True),
+    ("baodongnai", "/202506/bai-viet-1a2b3c4/", True),
+    ("baoninhbinh", "/bai-viet-123456789012345.html", True),
+    ("baoninhbinh", "/bai-viet-1234.html", False),
+    ("baolaichau", "/thoi-su", False),
+    ("baolaichau", "/thoi-su/bai-viet-12345", True),
+])
+def test_article_patterns_take_the_notes_example_urls(slug, path, article):
+    assert bool(re.search(get_site(slug).article_pattern, path)) == article
+
+
+@pytest.mark.parametrize("slug", sorted(s for s in SITES if SITES[s].selectors))
+def test_every_selector_is_one_the_extractor_can_run(slug):
+    from pipelines.clean_dom import css
+    for selectors in SITES[slug].selectors.values():
+        for selector in selectors:
+            css(selector)
 
 
 def test_sites_command_lists_a_province_with_its_old_paper():
@@ -239,6 +373,41 @@ def test_sites_command_json_lines_round_trip_every_site():
     assert result.exit_code == 0
     assert [r["slug"] for r in rows] == sorted(SITES)
     assert rows[0]["domains"] == list(SITES[rows[0]["slug"]].domains)
+
+
+@pytest.mark.parametrize("name, first", [
+    ("Yên Bái", "baolaocai      cms          verified  Lào Cai"),
+    ("Bắc Giang", "baobacninhtv   own          -         Bắc Ninh"),
+    ("TP.HCM", "baobinhduong   content-fck  -         Hồ Chí Minh (was Bình Dương)"),
+    ("hcm", "baobinhduong   content-fck  -         Hồ Chí Minh (was Bình Dương)"),
+])
+def test_sites_command_finds_a_province_by_an_old_name_or_a_common_spelling(name, first):
+    result = CliRunner().invoke(cli, ["sites", "--province", name])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == first
+
+
+def test_sites_coverage_lists_every_province_with_its_old_ones_and_counts_them():
+    result = CliRunner().invoke(cli, ["sites", "--coverage"])
+    lines = result.output.splitlines()
+    assert result.exit_code == 0
+    assert lines[0].split() == ["province", "before", "the", "merger", "outlets", "(*", "verified)"]
+    assert len(lines) == 36
+    assert re.match(r"Lào Cai\s+Lào Cai, Yên Bái\s+baolaocai\*$", lines[13])
+    assert re.match(r"Phú Thọ\s+Phú Thọ, Vĩnh Phúc, Hòa Bình\s+baophutho, baovinhphuc \(was Vĩnh Phúc\)$", lines[15])
+    verified = sum(s.verified for s in SITES.values())
+    provincial = sum(not s.national for s in SITES.values())
+    assert lines[-1] == (f"34/34 provinces and 63/63 before the merger have an outlet; {provincial} provincial and"
+                         f" {len(SITES) - provincial} national outlets, {verified} of {len(SITES)} verified")
+
+
+def test_sites_coverage_json_and_one_province():
+    rows = [json.loads(line) for line in CliRunner().invoke(cli, ["sites", "--coverage", "--json"]).output.splitlines()]
+    assert len(rows) == 34 and all(r["outlets"] for r in rows)
+    hcm = CliRunner().invoke(cli, ["sites", "--coverage", "--province", "hcm", "--json"])
+    assert [json.loads(line)["province"] for line in hcm.output.splitlines()] == ["Hồ Chí Minh"]
+    assert CliRunner().invoke(cli, ["sites", "--coverage", "--province", "Atlantis"]).output == \
+        "Error: no province is called 'Atlantis'\n"
 
 
 def test_sites_command_unknown_province_is_one_line_error():
