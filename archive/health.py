@@ -20,6 +20,7 @@ repeated lines, the feed gone).
 """
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 import statistics
@@ -31,7 +32,7 @@ SEVERITY = {OK: 0, LEARNING: 0, DEGRADED: 1, BROKEN: 2}
 
 WINDOW_RUNS = 14      # the baseline: the site's last 14 good runs…
 WINDOW_DAYS = 30      # …or all its good runs of the last 30 days, when there are more
-MAX_BASELINE = 200
+MAX_BASELINE = 100    # at most (an hourly crawl has 720 runs in 30 days)
 MIN_BASELINE = 3      # runs needed before a signal is compared
 MIN_ARTICLES = 3      # articles (pages, for refusals) a run needs for its shares to mean something
 SHARE_CHANGE = 0.5    # a share falling or rising by this much is a change (dates on 95% → 10%)
@@ -95,6 +96,11 @@ def _time(value: str | None) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
+def _started(run: dict) -> datetime:
+    """A run's start as a datetime (`assess` parses each once, into "_started")."""
+    return run.get("_started") or _time(run["started"])
+
+
 def _json(value) -> dict:
     if isinstance(value, str):
         return json.loads(value or "{}")
@@ -122,8 +128,8 @@ def new_articles(run: dict) -> int:
 
 def _baseline(run: dict, good: list[dict]) -> list[dict]:
     """The good runs before `run` it is compared with (see the module doc)."""
-    start = _time(run["started"])
-    recent = [r for r in good if start is None or _time(r["started"]) >= start - timedelta(days=WINDOW_DAYS)]
+    start = bisect.bisect_left(good, _started(run) - timedelta(days=WINDOW_DAYS), key=_started)
+    recent = good[start:]
     if len(recent) < WINDOW_RUNS:
         return good[-WINDOW_RUNS:]
     return recent[-MAX_BASELINE:]
@@ -210,10 +216,10 @@ def _silence(run: dict, history: list[dict]) -> Problem | None:
     if not with_new:
         return None
     last_new = with_new[-1]
-    gap = _time(run["started"]) - _time(last_new["started"])
+    gap = _started(run) - _started(last_new)
     # how regularly it published in the WINDOW_DAYS before its last new article
-    end = _time(last_new["started"])
-    window = [r for r in history if end - timedelta(days=WINDOW_DAYS) <= _time(r["started"]) <= end]
+    end = _started(last_new)
+    window = [r for r in history if end - timedelta(days=WINDOW_DAYS) <= _started(r) <= end]
     crawled = {_day(r) for r in window}
     published = {_day(r) for r in window if new_articles(r)}
     if len(crawled) < DAILY_MIN_DAYS or len(published) < DAILY_SHARE * len(crawled) \
@@ -229,6 +235,7 @@ def assess(runs: list[dict], now: str | None = None) -> Health:
     if not runs:
         raise ValueError("no runs to assess")
     site = runs[0]["site"]
+    runs = [dict(r, _started=_time(r["started"])) for r in runs]
     state: dict[str, Problem] = {}      # signal → its current problem (since = start of its streak)
     good: list[dict] = []               # runs without an extraction alarm, for baselines
     last_good = None
@@ -262,7 +269,7 @@ def _stale(runs: list[dict], now: str | None) -> Problem | None:
         return None
     last = _time(runs[-1].get("finished") or runs[-1]["started"])
     gap = _time(now) - last
-    days = {_day(r) for r in runs if _time(r["started"]) >= last - timedelta(days=WINDOW_DAYS)}
+    days = {_day(r) for r in runs if _started(r) >= last - timedelta(days=WINDOW_DAYS)}
     if gap < timedelta(days=STALE_DAYS) or len(days) < DAILY_MIN_DAYS:
         return None
     return Problem("stale", DEGRADED, f"not crawled for {gap.days} days (crawled on {len(days)} days before)",
@@ -274,7 +281,7 @@ def _stale(runs: list[dict], now: str | None) -> Problem | None:
 RUN_COLUMNS = ("run_id", "site", "started", "finished", "fetched", "new", "updated", "unchanged",
                "duplicates", "failed", "reasons", "source_failures", "extracted", "refused", "dated",
                "with_authors", "with_sapo", "median_body", "generic", "junk")
-HISTORY = 400   # runs of a site read for its health (baselines need far fewer)
+HISTORY = 240   # runs of a site read for its health (10 days of hourly crawls, 8 months of daily ones)
 
 
 def site_runs(conn: sqlite3.Connection, site: str, limit: int = HISTORY) -> list[dict]:
