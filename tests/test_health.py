@@ -59,6 +59,8 @@ REFUSED_ALL = dict(new=0, extracted=0, refused=10, failed=10, reasons={"not_an_a
      BROKEN, "fetch", "nothing fetched: 12 failures (http_503 9, timeout 3)"),
     ({"failed": 1, "reasons": {"http_404": 1}, "source_failures": {"feed": {"http_404": 1}}},
      DEGRADED, "feed", "feed gone: http_404 on 1 feed"),
+    # the feed alone timed out and nothing else was new: no alarm for one passing failure
+    ({"fetched": 0, "new": 0, "extracted": 0, "failed": 1, "reasons": {"timeout": 1}}, OK, "", ""),
     # too small to say anything: one undated article
     ({"new": 1, "extracted": 1, "dated": 0.0, "median_body": 300}, OK, "", ""),
     # within the usual spread
