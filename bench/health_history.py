@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Site health on a simulated 10-run history: real `tintinh crawl` runs of a local copy of
 baolaocai.vn (tests/test_health.py DriftingSite: the real article page with new text each run, 4
-new articles a run, found through its feed), whose layout is redesigned in runs 6-7 (classes
-renamed, body moved, dates in another format and gone from the metadata), restored in run 8, whose
-feed is gone (HTTP 404) in run 9, and back in run 10. Prints each run's signals and the site's
+new articles a run, found through its feed), whose layout is redesigned in runs 5-6 (classes
+renamed, body moved, dates in another format and gone from the metadata), restored in run 7, whose
+article URLs serve a listing page in run 8, whose feed is gone (HTTP 404) in run 9, and which is
+back in run 10. Prints each run's signals and the site's
 health as judged at the end of that run (crawl_runs), then `tintinh health`.
 
     .venv/bin/python bench/health_history.py
@@ -19,12 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import gzip  # noqa: E402
+
 from hostile import NOT_FOUND, page  # noqa: E402
 from hostile import HostileServer  # noqa: E402
 from mockserver import TINTINH, run_crawl  # noqa: E402
 from test_health import DriftingSite  # noqa: E402
 
-PLAN = ["old"] * 5 + ["new", "new", "old", "feed gone", "old"]
+PLAN = ["old"] * 4 + ["new", "new", "old", "listings", "feed gone", "old"]
+LISTING = gzip.decompress((ROOT / "tests" / "fixtures" / "site" / "tuoitre-list.html.gz").read_bytes())
 
 
 def main() -> None:
@@ -32,7 +36,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, HostileServer(site.routes) as server:
         db = Path(tmp) / "archive.db"
         for layout in PLAN:
-            site.publish("old" if layout == "feed gone" else layout)
+            paths = site.publish("new" if layout == "new" else "old")
+            if layout == "listings":
+                for path in paths:
+                    site.routes[path] = page(LISTING)
             if layout == "feed gone":
                 site.routes["/rss/home.rss"] = page(NOT_FOUND, status=404)
             done, seconds = run_crawl(["baolaocai"], db, {"baolaocai": server.origin}, TINTINH_DISCOVERY="feeds")
