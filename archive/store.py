@@ -769,6 +769,13 @@ class Archive:
             out[site or ""]["failures"] = n
         return [{"site": site, **values} for site, values in sorted(out.items())]
 
+    def last_finished_crawl(self, site: str) -> str | None:
+        """When the latest crawl of `site` that finished had started (ISO time, UTC), or None.
+        Its start, not its end: a page changed while that crawl ran may not have been seen."""
+        (started,) = self.conn.execute(
+            "SELECT max(started) FROM crawl_runs WHERE site = ? AND finished IS NOT NULL", (site,)).fetchone()
+        return started
+
 
 def _failure_counts(counts: Counter) -> tuple[dict, dict]:
     """(failures by reason, failures of discovery pages by kind and reason) from a run's counters."""

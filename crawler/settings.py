@@ -27,6 +27,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # as a failure ("too_large") instead of filling memory.
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Sitemaps get more (meta download_maxsize, also the limit for inflating a .xml.gz): a million
+# URLs make 100-160 MB, about three times the 50 MB sitemaps.org allows. It is parsed as a stream
+# (crawler/discovery.py), so only its bytes are held. Scrapy stops fetching new responses while
+# those being parsed pass SCRAPER_SLOT_MAX_ACTIVE_SIZE (5 MB by default): it must hold the
+# biggest sitemap, whose articles are fetched while it is still being read (crawler/queues.py).
+TINTINH_SITEMAP_MAXSIZE = 160 * 1024 * 1024
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2 * TINTINH_SITEMAP_MAXSIZE
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
@@ -72,6 +79,21 @@ TINTINH_DISCOVERY = ["feeds", "sitemaps", "sections"]  # where registered sites'
 TINTINH_REFRESH = False           # True: fetch article URLs already archived again (new versions)
 TINTINH_SITEMAP_CHILDREN = 20     # child sitemaps followed per sitemap index, news sitemaps first
 TINTINH_MIN_BODY_CHARS = 80       # shorter bodies are dropped as "short_body"
+TINTINH_SKIP_OLD_LASTMOD = True   # sitemap entries last modified before the site's last finished
+                                  # crawl started are not followed (not in a --refresh crawl)
+
+# Discovery feeds the scheduler as it drains: at most TINTINH_QUEUE_AHEAD article requests per site
+# wait for the downloader, the rest unread inside their sitemap or feed (crawler/queues.py). The
+# scheduler also makes a JOBDIR left by a killed crawl start over instead of failing on its torn
+# queue files.
+SCHEDULER = "crawler.queues.Scheduler"
+TINTINH_QUEUE_AHEAD = 16
+# Scrapy's UrlLengthMiddleware drops a request over URLLENGTH_LIMIT (2083) with no trace; the
+# spider checks the length itself and records the URL as a failure ("url_too_long").
+SPIDER_MIDDLEWARES = {
+    "crawler.queues.PaceArticleRequests": 10,    # nearest the engine: the last to see requests
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+}
 
 FEED_EXPORT_ENCODING = "utf-8"
 

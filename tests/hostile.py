@@ -120,3 +120,19 @@ class HostileServer:
 
     def url(self, path: str) -> str:
         return self.origin + path
+
+
+_WORDS = ("nông dân lúa gạo mưa lũ đường sá trường học bệnh viện chợ phiên du lịch rừng núi biên giới "
+          "cửa khẩu hàng hóa giá cả thời tiết giao thông cầu cống điện lưới nước sạch văn hóa lễ hội "
+          "dân tộc thanh niên công nhân doanh nghiệp ngân hàng bảo hiểm xã hội hợp tác xã").split()
+
+
+def article_page(n: int) -> bytes:
+    """A distinct article page that extracts as one: its words are drawn with `n` as the seed, so
+    no two numbers give near-duplicates (the archive would keep only one of them)."""
+    import random
+    rng = random.Random(n)
+    paragraphs = "".join("<p>" + " ".join(rng.choice(_WORDS) for _ in range(40)) + ".</p>" for _ in range(4))
+    return (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Bài số {n}</title></head>'
+            f'<body><article><h1>Bài báo số {n}: {" ".join(rng.choice(_WORDS) for _ in range(5))}</h1>'
+            f'{paragraphs}</article></body></html>').encode("utf-8")

@@ -3,6 +3,7 @@
 import codecs
 import gzip
 import unicodedata
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,10 +12,14 @@ import pytest
 import crawler.discovery as discovery
 from crawler.discovery import (
     DiscoveryError,
+    SitemapEntry,
     feeds_from_html,
     is_article_url,
+    iter_feed,
+    iter_sitemap,
     links_from_page,
     looks_like_article_url,
+    modified_before,
     parse_feed,
     parse_sitemap,
     sitemaps_from_robots,
@@ -192,6 +197,83 @@ def test_oversized_gzip_sitemap_is_refused(monkeypatch):
 def test_a_body_that_is_not_a_sitemap_is_an_error(body, reason):
     with pytest.raises(DiscoveryError, match=reason):
         parse_sitemap(body, "https://tuoitre.vn/sitemap.xml")
+
+
+# ---------------------------------------------------------------- sitemaps and feeds as streams
+
+def urlset(*entries: str) -> bytes:
+    return ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(entries) + "</urlset>").encode()
+
+
+def test_sitemap_entries_come_with_their_lastmod_and_whether_they_are_child_sitemaps():
+    index = fixture("plo-sitemap-index.xml")
+    assert {e.child for e in iter_sitemap(index, "https://plo.vn/sitemaps/index.xml")} == {True}
+    body = urlset("<url><loc>https://baolaocai.vn/a-post1.html</loc><lastmod> 2025-06-17T13:43:02+07:00 </lastmod></url>",
+                  "<url><loc>https://baolaocai.vn/b-post2.html</loc></url>")
+    assert list(iter_sitemap(body, "https://baolaocai.vn/sitemap.xml")) == [
+        SitemapEntry("https://baolaocai.vn/a-post1.html", "2025-06-17T13:43:02+07:00", False),
+        SitemapEntry("https://baolaocai.vn/b-post2.html", None, False)]
+
+
+def test_sitemap_entries_are_handed_out_before_the_body_is_read_to_its_end():
+    # a gzipped sitemap cut in its middle: its first entry comes out before the cut is found
+    body = gzip.compress(urlset(*(f"<url><loc>https://baolaocai.vn/a-post{n}.html</loc></url>"
+                                  for n in range(100_000))))
+    entries = iter_sitemap(body[: len(body) // 2], "https://baolaocai.vn/sitemap.xml.gz")
+    assert next(entries).url == "https://baolaocai.vn/a-post0.html"
+    with pytest.raises(DiscoveryError, match="truncated"):
+        list(entries)
+
+
+def test_feed_links_are_handed_out_as_the_feed_is_read():
+    items = "".join(f"<item><link>https://baolaocai.vn/a-post{n}.html</link></item>" for n in range(50_000))
+    links = iter_feed(f"<rss><channel>{items}".encode(), "https://baolaocai.vn/rss/home.rss")
+    assert next(links) == "https://baolaocai.vn/a-post0.html"
+    assert sum(1 for _ in links) == 49_999
+
+
+BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+                  + "".join(f'<!ENTITY {c} "{("&" + p + ";") * 10}">' for p, c in zip("abcdefgh", "bcdefghi"))
+                  + "]>")
+EXTERNAL = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize("doctype", [BILLION_LAUGHS, EXTERNAL], ids=["billion-laughs", "external-entity"])
+def test_entities_in_sitemaps_and_feeds_are_never_expanded(doctype):
+    ref = "&i;" if doctype == BILLION_LAUGHS else "&x;"
+    sitemap = (doctype + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               f"<url><loc>https://baolaocai.vn/a{ref}-post1.html</loc></url></urlset>").encode()
+    feed = (doctype + f"<rss><channel><item><link>https://baolaocai.vn/a{ref}-post1.html</link>"
+            "</item></channel></rss>").encode()
+    urls = [e.url for e in iter_sitemap(sitemap, "https://baolaocai.vn/s.xml")] + parse_feed(feed, "https://baolaocai.vn/f.rss")
+    assert all(len(url) < 100 and "root:" not in url for url in urls)
+
+
+def test_a_text_sitemap_is_read_line_by_line_and_a_line_that_is_no_url_is_an_error():
+    body = b"https://baohatinh.vn/a-post1.html\n<html>oops</html>\n"
+    entries = iter_sitemap(body, "https://baohatinh.vn/sitemap.txt")
+    assert next(entries).url == "https://baohatinh.vn/a-post1.html"
+    with pytest.raises(DiscoveryError, match="a line is no URL"):
+        next(entries)
+
+
+SINCE = datetime(2026, 3, 7, 1, 0, tzinfo=timezone.utc)   # 08:00 in Vietnam
+
+
+@pytest.mark.parametrize("lastmod, before", [
+    ("2026-03-07T07:59:00+07:00", True),
+    ("2026-03-07T08:01:00+07:00", False),
+    ("2026-03-07T00:59:59Z", True),
+    ("2026-03-07T00:30:00", True),        # no zone: read as UTC
+    ("2026-03-07T07:30:00", False),       # no zone, 07:30 UTC is after 01:00 UTC
+    ("2026-03-06", True),                 # a date stands for its whole day (UTC), over before SINCE
+    ("2026-03-07", False),                # SINCE falls within that day
+    ("2026-03-06T23:00:00.123+00:00", True),
+    ("", False), (None, False), ("hôm qua", False), ("2026-13-45", False),
+])
+def test_lastmod_is_before_only_when_it_certainly_is(lastmod, before):
+    assert modified_before(lastmod, SINCE) is before
 
 
 def test_robots_sitemap_lines_in_any_case_resolved_deduplicated_comments_dropped():

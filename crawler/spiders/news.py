@@ -12,6 +12,7 @@ skipped before fetching unless the crawl is a refresh.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -66,8 +67,9 @@ def now_iso() -> str:
 UNREACHABLE = {"dns_error", "connection_refused", "timeout", "download_failed", "forbidden_address"}
 
 
-def failure_reason(failure) -> tuple[str, str]:
-    """A Twisted failure from an errback → (reason, detail)."""
+def failure_reason(failure, maxsize: int = 0) -> tuple[str, str]:
+    """A Twisted failure from an errback → (reason, detail); `maxsize` is the request's
+    DOWNLOAD_MAXSIZE, named when a body was stopped at it."""
     exc = failure.value
     detail = str(exc)
     if isinstance(exc, RobotsUnavailable) and exc.cause is not None:
@@ -86,16 +88,39 @@ def failure_reason(failure) -> tuple[str, str]:
     if isinstance(exc, DownloadTimeoutError):
         return "timeout", detail
     if isinstance(exc, DownloadCancelledError):
-        return ("too_large" if "max size" in detail else "cancelled"), detail
+        return "too_large", _stopped_at(detail, maxsize)
     if isinstance(exc, DownloadFailedError):
         return "download_failed", detail
     if isinstance(exc, IgnoreRequest):
+        if "during decompression" in detail:   # HttpCompressionMiddleware: a gzip/brotli bomb
+            return "too_large", _decompressed_beyond(detail)
         if "redirections" in detail:
             return "redirect_loop", detail
         if "robots.txt" in detail:
             return "robots_forbidden", detail
         return "ignored", detail
     return type(exc).__name__.lower(), detail
+
+
+_EXPECTED_SIZE = re.compile(r"Expected to receive (\d+) bytes .*max size \((\d+)\)")
+_DECOMPRESSED = re.compile(r"\((\d+) B compressed, (\d+) B decompressed so far\) exceeded DOWNLOAD_MAXSIZE \((\d+) B\)")
+
+
+def _stopped_at(detail: str, maxsize: int) -> str:
+    """The detail of a download cancelled for its size. Scrapy's HTTP/1.1 handler cancels a body
+    only at DOWNLOAD_MAXSIZE: with a message when Content-Length announced too much, without one
+    when a body with no length (chunked) grew past it."""
+    if m := _EXPECTED_SIZE.search(detail):
+        return f"Content-Length {int(m[1]):,} bytes, over {int(m[2]):,} (DOWNLOAD_MAXSIZE)"
+    if detail:
+        return detail
+    return f"stopped at {maxsize:,} bytes (DOWNLOAD_MAXSIZE)" if maxsize else "stopped at DOWNLOAD_MAXSIZE"
+
+
+def _decompressed_beyond(detail: str) -> str:
+    if m := _DECOMPRESSED.search(detail):
+        return f"decompressed beyond {int(m[3]):,} bytes (DOWNLOAD_MAXSIZE) from {int(m[1]):,} bytes"
+    return detail
 
 
 def charset_problem(body: bytes, content_type: str) -> str:
@@ -120,6 +145,7 @@ class _Target:
     site: Site | None
     host: str                # bare host, for a site not in the registry
     queued: int = 0
+    since: datetime | None = None   # sitemap entries modified before this are not followed
 
     def owns(self, url: str) -> bool:
         if self.site is not None:
@@ -148,7 +174,9 @@ class NewsSpider(scrapy.Spider):
             slugs = sorted(load_sites()) if site == "all" else [s.strip() for s in site.split(",") if s.strip()]
             for slug in slugs:
                 self.targets[slug] = _Target(slug, get_site(slug), "")
-        self._seen: set[str] = set()
+        # 64-bit hashes of the canonical URLs queued or skipped: for a sitemap of a million URLs
+        # ~60 MB where the URLs themselves would take ~180 MB (a collision among a million: ~3e-8)
+        self._seen: set[int] = set()
         self._archive: Archive | None = None
         self.ok_responses = 0
 
@@ -169,6 +197,10 @@ class NewsSpider(scrapy.Spider):
     async def start(self):
         if not self.refresh:
             self._archive = Archive(self.crawler.settings.get("TINTINH_DB"), aliases=host_aliases(), readonly=True)
+            if self.settings.getbool("TINTINH_SKIP_OLD_LASTMOD"):
+                for target in self.targets.values():
+                    last = self._archive.last_finished_crawl(target.slug)
+                    target.since = datetime.fromisoformat(last) if last else None
         sources = self.settings.getlist("TINTINH_DISCOVERY")
         for target in self.targets.values():
             site = target.site
@@ -188,39 +220,72 @@ class NewsSpider(scrapy.Spider):
                 root = urlsplit(self.start_url or f"https://{site.domains[0]}/")
                 yield self._discover(f"{root.scheme}://{root.netloc}/robots.txt", target, "robots")
 
-    def _discover(self, url: str, target: _Target, kind: str) -> scrapy.Request:
+    def _discover(self, url: str, target: _Target, kind: str) -> scrapy.Request | Page:
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "robots": self.parse_robots,
                     "section": self.parse_section, "start": self.parse_section}[kind]
-        return scrapy.Request(url, callback=callback, errback=self.fetch_failed, dont_filter=True,
-                              cb_kwargs={"slug": target.slug},
-                              # a robots.txt is read up to its first 500 KiB, whatever its size
-                              meta={"site": target.slug, "kind": kind, ROBOTS_META: kind == "robots"})
+        request = scrapy.Request(url, callback=callback, errback=self.fetch_failed, dont_filter=True,
+                                 cb_kwargs={"slug": target.slug},
+                                 # a robots.txt is read up to its first 500 KiB, whatever its size
+                                 meta={"site": target.slug, "kind": kind, ROBOTS_META: kind == "robots"})
+        if kind == "sitemap":   # a sitemap may be far bigger than a page (see settings.py)
+            request.meta["download_maxsize"] = self.settings.getint("TINTINH_SITEMAP_MAXSIZE")
+        return self._too_long(request, target) or request
+
+    def _too_long(self, request: scrapy.Request, target: _Target) -> Page | None:
+        """A failure for a request whose URL is over URLLENGTH_LIMIT (Scrapy would drop it unseen)."""
+        limit = self.settings.getint("URLLENGTH_LIMIT")
+        if not limit or len(request.url) <= limit:
+            return None
+        kind = request.meta["kind"]
+        detail = f"{len(request.url):,} characters, over {limit:,} (URLLENGTH_LIMIT)"
+        return Page(url=request.url, site=target.slug, fetched_at=now_iso(), failure="url_too_long",
+                    detail=detail if kind == "article" else f"{kind}: {detail}", kind=kind)
+
+    def _full(self, target: _Target) -> bool:
+        """The site has its --limit of article requests: the rest of a feed or sitemap is not read."""
+        return bool(self.limit) and target.queued >= self.limit
+
+    # Feeds and sitemaps are read as streams and their article requests yielded as they are
+    # read: Scrapy takes them as the scheduler drains (crawler.queues.PaceArticleRequests), so
+    # the first article of a huge sitemap is fetched at once and reading stops at the --limit.
+    # A body that turns out broken halfway keeps what was read before and is recorded too.
 
     def parse_feed(self, response, slug: str):
         target = self.targets[slug]
         self.ok_responses += 1
         try:
-            urls = discovery.parse_feed(response.body, response.url)
+            for url in discovery.iter_feed(response.body, response.url):
+                if self._full(target):
+                    break
+                yield from self._follow_article(url, target)
         except discovery.DiscoveryError as e:
             yield self._unusable(response, target, "bad_feed", str(e))
-            return
-        for url in urls:
-            yield from self._follow_article(url, target)
 
     def parse_sitemap(self, response, slug: str):
         target = self.targets[slug]
         self.ok_responses += 1
+        children: dict[str, None] = {}
+        stats = self.crawler.stats
         try:
-            children, pages = discovery.parse_sitemap(response.body, response.url)
+            for entry in discovery.iter_sitemap(response.body, response.url,
+                                                self.settings.getint("TINTINH_SITEMAP_MAXSIZE")):
+                if target.since and discovery.modified_before(entry.lastmod, target.since):
+                    # unchanged since the last finished crawl of the site began: seen then
+                    stats.inc_value(f"tintinh/skipped_lastmod/{target.slug}")
+                    if not entry.child:
+                        stats.inc_value(f"tintinh/skipped/{target.slug}")
+                elif entry.child:
+                    children[entry.url] = None
+                elif self._full(target):
+                    break
+                else:
+                    yield from self._follow_article(entry.url, target)
         except discovery.DiscoveryError as e:
             yield self._unusable(response, target, "bad_sitemap", str(e))
-            return
         # News sitemaps hold the latest articles; archives of past months come after.
-        children.sort(key=lambda u: "news" not in u.lower())
-        for url in children[: self.settings.getint("TINTINH_SITEMAP_CHILDREN")]:
+        ordered = sorted(children, key=lambda u: "news" not in u.lower())
+        for url in ordered[: self.settings.getint("TINTINH_SITEMAP_CHILDREN")]:
             yield self._discover(url, target, "sitemap")
-        for url in pages:
-            yield from self._follow_article(url, target)
 
     def parse_robots(self, response, slug: str):
         target = self.targets[slug]
@@ -245,7 +310,7 @@ class NewsSpider(scrapy.Spider):
         if not target.owns(url) or not discovery.is_article_url(url, target.site):
             return
         try:
-            key = canonical_url(url, host_aliases())
+            key = hash(canonical_url(url, host_aliases()))
         except BadURL:
             return
         if key in self._seen:
@@ -256,11 +321,15 @@ class NewsSpider(scrapy.Spider):
             return
         if self.limit and target.queued >= self.limit:
             return
-        target.queued += 1
         # Articles before further discovery, so a limited crawl stops early.
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
-                             dont_filter=True, priority=10, cb_kwargs={"slug": target.slug},
-                             meta={"site": target.slug, "kind": "article"})
+        request = scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
+                                 dont_filter=True, priority=10, cb_kwargs={"slug": target.slug},
+                                 meta={"site": target.slug, "kind": "article"})
+        if too_long := self._too_long(request, target):
+            yield too_long
+            return
+        target.queued += 1
+        yield request
 
     def _already_fetched(self, url: str) -> bool:
         """Archived as an article, or its page is stored with a recorded failure (e.g. it was not
@@ -301,7 +370,8 @@ class NewsSpider(scrapy.Spider):
 
     def fetch_failed(self, failure):
         request = failure.request
-        reason, detail = failure_reason(failure)
+        reason, detail = failure_reason(
+            failure, request.meta.get("download_maxsize") or self.settings.getint("DOWNLOAD_MAXSIZE"))
         response = getattr(failure.value, "response", None)
         kind = request.meta.get("kind", "article")
         if kind == "robots" and reason.startswith("http_"):
