@@ -292,6 +292,9 @@ def _same_site(link_host: str, hosts: set[str]) -> bool:
         link_host == h or link_host.endswith("." + h) or h.endswith("." + link_host) for h in hosts)
 
 
+_HEADLINE_SIZED_LINKS = etree.XPath(".//a[@href and string-length(normalize-space()) >= 20]")
+
+
 def teaser_boxes(container, url: str = "", hosts: set[str] | None = None) -> list[tuple]:
     """[(box, link URL, headline)] for the boxes inside `container` that show another article of
     the site: its headline as a link (the link's words are its URL's slug) standing alone in its
@@ -300,9 +303,11 @@ def teaser_boxes(container, url: str = "", hosts: set[str] | None = None) -> lis
     hosts = hosts if hosts is not None else set()
     here = url.split("#")[0]
     found, seen_boxes = [], set()
-    for a in container.iter("a"):
+    for a in _HEADLINE_SIZED_LINKS(container):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        if len(a.text_content().split()) < 4:
             continue
         headline = text_of(a)
         if not 20 <= len(headline) <= 200 or not slug_headline(headline, href):
@@ -402,8 +407,15 @@ def link_lists(container) -> list:
     điện", a "Từ khóa:" label). The largest such box, never the container; a link inside a
     sentence never makes one."""
     found: list = []
-    _measure(container, container, found)
+    if _MAY_HAVE_LISTS(container):
+        _measure(container, container, found)
     return found
+
+
+# A cheap first look, at C speed: two links of a headline's length, or a tag link.
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]", smart_strings=False)
+_MAY_HAVE_LISTS = etree.XPath("count(.//a[string-length(normalize-space()) >= 20]) >= 2 or "
+                              "boolean(.//a[starts-with(normalize-space(), '#')])")
 
 
 def _measure(el, container, found: list) -> tuple[int, int, int, int]:
@@ -413,6 +425,8 @@ def _measure(el, container, found: list) -> tuple[int, int, int, int]:
         shown = el.text_content().strip()
         return len(shown), len(shown), int(len(shown) >= 20 and len(shown.split()) >= 4), \
             int(bool(_TAG_LINK.match(shown)))
+    if el.find(".//a") is None:        # no link below: only its length counts (C speed)
+        return len("".join(_VISIBLE_TEXT(el)).strip()), 0, 0, 0
     text, links, headlines, tags = len((el.text or "").strip()), 0, 0, 0
     start = len(found)
     for child in el:
@@ -572,7 +586,7 @@ def images_of(container, base_url: str) -> list[dict]:
 # after this many elements past the headline; a date above the headline is among the few before it.
 DATELINE_CHARS = 120
 TEXT_STARTS_CHARS = 150
-HEADER_REACH = 80
+HEADER_REACH = 50
 ABOVE_REACH = 12
 _DIGIT = re.compile(r"\d")
 _DATE_LABELS = re.compile(r"(?:cập\s*nhật|ngày\s*đăng|đăng\s*lúc|đăng\s*ngày|xuất\s*bản|thời\s*gian|published|"

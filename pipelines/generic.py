@@ -512,10 +512,12 @@ class _Blocks:
             self.in_teaser.update(range(start, len(self.blocks)))
             return
         is_block = tag in BLOCK_TAGS
-        if is_block and item is not None and not in_link and _figure_box(el):
+        pictured = is_block and item is not None and not in_link and el.tag in FIGURE_TAGS \
+            and el.find(".//img") is not None
+        if pictured and _figure_box(el):
             self._figure(el, item)
             return
-        if is_block and item is not None and not in_link and _card(el):
+        if pictured and _card(el):
             self.flush()               # a picture linking to another article, with its headline
             start = len(self.blocks)
             self.walk(el, True, block, item)
