@@ -21,7 +21,12 @@ _WEEKDAY = re.compile(r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|ch
 _ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
                   r"\s*(Z|[+-]\d{2}:?\d{2})?", re.I)
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
-_VERBAL = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,|năm)?\s*(\d{4})", re.I)
+# "ngày 7 tháng 3 năm 2026", "17 tháng Sáu năm 2025", "1 tháng Giêng, 2026": months in digits or words.
+_MONTH_WORDS = {"giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7,
+                "bẩy": 7, "tám": 8, "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12}
+_VERBAL = re.compile(r"(?:ngày\s+)?(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2}|"
+                     + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
+                     + r")\s*(?:,|năm)?\s*(\d{4})", re.I)
 _TIME = re.compile(r"(?<![\d/.+-])(\d{1,2})\s*(?::|h(?=\d))\s*(\d{2})(?::(\d{2}))?(?!\d)"
                    r"(?:\s*(AM|PM|SA|CH)\b)?", re.I)
 _ZONE = re.compile(r"(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?|(?<![\d:])([+-])(\d{2}):?(\d{2})\b",
@@ -71,6 +76,7 @@ def _free_text(text: str) -> dt.datetime | None:
     m = _DMY.search(text) or _VERBAL.search(text)
     if m:
         d, mo, y = m.groups()
+        mo = _MONTH_WORDS.get(mo.lower(), mo)
     else:
         m = _EN_DATE.search(text)
         month = m and _MONTHS.get((m.group(2) or m.group(4))[:3].lower())
@@ -108,6 +114,11 @@ def _dateparser(text: str) -> dt.datetime | None:
     value = dateparser.parse(text, languages=["vi", "en"], settings={
         "TIMEZONE": "Asia/Ho_Chi_Minh", "RETURN_AS_TIMEZONE_AWARE": True,
         "DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"]})
+    # dateparser fills what it did not read from the current time: a year the text does not say,
+    # or today's time to the microsecond, is a guess, not the page's date
+    years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text)
+    if value is not None and (value.microsecond or years and str(value.year) not in years):
+        return None
     return value
 
 

@@ -25,6 +25,10 @@ NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
     ("23:02 , 06/03/2026", "2026-03-06T23:02:00+07:00"),                        # time first
     ("15:30 ngày 05-03-2026", "2026-03-05T15:30:00+07:00"),
     ("ngày 7 tháng 3 năm 2026", "2026-03-07T00:00:00+07:00"),
+    ("17 tháng Sáu năm 2025", "2025-06-17T00:00:00+07:00"),                      # the month in words
+    ("1 tháng Giêng, 2026", "2026-01-01T00:00:00+07:00"),
+    ("Thứ hai, 17 tháng Mười Một năm 2025 10:30", "2025-11-17T10:30:00+07:00"),
+    ("mùng 5 tháng Tám năm 2023", "2023-08-05T00:00:00+07:00"),
     ("NGÀY 05 THÁNG 03, 2026 | 14:20", "2026-03-05T14:20:00+07:00"),
     ("Cập nhật: 08:10 07/03/2026", "2026-03-07T08:10:00+07:00"),
     ("2026-03-07T08:52:11.000 +07:00", "2026-03-07T08:52:11+07:00"),            # space before the offset
@@ -93,3 +97,10 @@ from pipelines.clean_text import byline_dateline  # noqa: E402
 ])
 def test_a_header_line_of_a_date_and_a_byline_gives_its_names(line, names):
     assert byline_dateline(line) == names
+
+
+
+def test_dateparser_guesses_from_todays_clock_are_refused():
+    from pipelines.dates import _dateparser
+    # dateparser read "Sáu năm" (six years) and answered with today's date and time, to the microsecond
+    assert _dateparser("17 tháng Sáu năm 2025") is None
