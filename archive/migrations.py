@@ -171,6 +171,13 @@ WHERE c.run_id = (SELECT max(run_id) FROM crawl_runs WHERE site = c.site AND sta
 ORDER BY CASE c.status WHEN 'broken' THEN 0 WHEN 'degraded' THEN 1 ELSE 2 END, c.site;
 """
 
+# Search sorts and groups its hits by publication time and story, and filters them by paper and
+# province: read from this index they cost a few bytes each, read from `articles` a walk through
+# each article's body (those columns come after it in the row). See the `search` canned query.
+SEARCH_ORDER_INDEX = """
+CREATE INDEX articles_search_order ON articles(published_at, story_id, site, province);
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
@@ -184,6 +191,7 @@ MIGRATIONS: list[Migration] = [
     (6, "failures: one row per URL and reason, with first and latest time and a count", FAILURES_ONCE_PER_URL),
     (7, "crawl runs: failures by reason, extraction signals and site health (archive.health)", RUN_SIGNALS),
     (8, "stories: a view with one row per story (its papers, first and last time)", STORIES_VIEW),
+    (10, "search: hits sorted and grouped from an index of time, story, paper and province", SEARCH_ORDER_INDEX),
 ]
 
 

@@ -544,10 +544,12 @@ def test_search_collapses_the_copies_of_a_story(server):
     base, ids = server
     rows = search_rows(base, q="cao toc")
     story = [r for r in rows if r["id"] in (ids["wire_a"], ids["wire_b"])]
-    assert len(story) == 1 and story[0]["id"] == ids["wire_a"]  # the first copy stands for the story
-    assert story[0]["copies"] == 2 and json.loads(story[0]["other_copies"]) == [ids["wire_b"]]
+    assert len(story) == 1 and story[0]["id"] == ids["wire_b"]  # newest first: the newer copy stands
+    assert story[0]["copies"] == 2 and json.loads(story[0]["other_copies"]) == [ids["wire_a"]]
+    oldest = [r for r in search_rows(base, q="cao toc", order="oldest") if r["id"] in (ids["wire_a"], ids["wire_b"])]
+    assert [(r["id"], json.loads(r["other_copies"])) for r in oldest] == [(ids["wire_a"], [ids["wire_b"]])]
     _, html = get(base, "/archive/search", q="cao toc")
-    assert f'<a href="/archive/articles/{ids["wire_b"]}">VietnamPlus: Khởi công tuyến cao tốc' in html
+    assert f'<a href="/archive/articles/{ids["wire_a"]}">Báo Lào Cai: Khởi công cao tốc Lào Cai - Sa Pa</a>' in html
 
 
 def test_search_pages_go_beyond_the_first(server):
@@ -580,9 +582,9 @@ def test_search_page_of_the_plugin_pages_and_folds_copies(server):
     base, ids = server
     status, html = get(base, "/-/tintinh/search", q="cao toc")
     assert status == 200
-    assert f'<a class="title" href="/archive/articles/{ids["wire_a"]}">Khởi công cao tốc Lào Cai - Sa Pa</a>' in html
+    assert f'<a class="title" href="/archive/articles/{ids["wire_b"]}">Khởi công tuyến cao tốc nối Lào Cai và Sa Pa</a>' in html
     assert '<details class="copies"><summary>2 copies: also carried by 1 other</summary>' in html
-    assert f'<a class="copy" href="/archive/articles/{ids["wire_b"]}">VietnamPlus</a>' in html
+    assert f'<a class="copy" href="/archive/articles/{ids["wire_a"]}">Báo Lào Cai</a>' in html
     _, html = get(base, "/-/tintinh/search", q="va", size="3", page="2")
     assert 'rel="prev"' in html and 'rel="next"' in html and '<ol class="tintinh-results" start="4">' in html
     data = get_json(base, "/-/tintinh/search.json", q="va", size="3", page="2")
@@ -648,7 +650,7 @@ def test_every_url_of_the_readme_works_on_the_demo(demo):
 def test_the_readme_examples_find_what_it_says_on_the_demo(demo):
     base, _ = demo
     cold = get_json(base, "/-/tintinh/search.json", q="khong khi lanh")["results"]
-    assert [r["copies"] for r in cold if r["title"].startswith("Không khí lạnh tăng cường")] == [6]
+    assert [r["copies"] for r in cold if r["copies"] > 1] == [6]
     titles = [r["title"] for r in get_json(base, "/demo/articles.json", _search="thanh hoa", _shape="array", _size="max")]
     assert any("Thanh Hóa" in t for t in titles) and any("Thanh Hoá" in t for t in titles)
     exact = [r["title"] for r in get_json(base, "/demo/articles.json", _search="Hóa", _fts_table="articles_fts_exact",

@@ -19,6 +19,7 @@ from archive.datasette.display import vietnam_time
 PARAMS = ("q", "paper", "province", "since", "until", "order", "page", "size")
 ORDERS = {"newest": "Newest first", "relevance": "Best match first", "oldest": "Oldest first"}
 DEFAULT_SIZE = 20
+CANDIDATES = 5000   # the search query groups and pages the first 5,000 hits in the chosen order
 PAPERS_SQL = """
 SELECT s.slug, s.name FROM sites s
 WHERE EXISTS (SELECT 1 FROM articles a WHERE a.site = s.slug)
@@ -68,11 +69,12 @@ async def run_search(datasette, db, args: dict, exact: bool, actor=None) -> dict
     if query is None:
         raise NotFound(f"no {name} query for database {db.name!r}")
     results = []
-    total = 0
+    total = articles = 0
     if args["q"]:
         params = {k: str(args[k]) for k in PARAMS}
         rows = [dict(r) for r in (await db.execute(query["sql"], params)).rows]
         total = rows[0]["stories_found"] if rows else 0
+        articles = rows[0]["articles_found"] if rows else 0
         ids = [r["id"] for r in rows] + [i for r in rows for i in _ids(r.get("other_copies"))]
         found = {}
         if rows:
@@ -85,7 +87,8 @@ async def run_search(datasette, db, args: dict, exact: bool, actor=None) -> dict
                                 published=vietnam_time(r["published_at"]), others=others,
                                 snippet_html=mark_snippet(r["snippet"] or "")))
     pages = max(1, ceil(total / args["size"])) if total else 0
-    return {"results": results, "stories_found": total, "pages": pages}
+    return {"results": results, "stories_found": total, "articles_found": articles, "pages": pages,
+            "capped": articles > CANDIDATES}
 
 
 def _ids(value) -> list[int]:
@@ -119,8 +122,9 @@ async def search_view(datasette, request, database_for):
     if request.url_vars.get("format") == "json":
         return Response.json({
             "database": db.name, "exact": exact, **{k: args[k] for k in PARAMS},
-            "stories_found": found["stories_found"], "pages": found["pages"],
-            "results": [{k: v for k, v in r.items() if k not in ("published", "snippet_html", "stories_found")}
+            "stories_found": found["stories_found"], "articles_found": found["articles_found"],
+            "pages": found["pages"],
+            "results": [{k: v for k, v in r.items() if k not in ("published", "snippet_html", "stories_found", "articles_found")}
                         | {"others": [{k: v for k, v in c.items() if k != "published"} for c in r["others"]]}
                         for r in found["results"]]})
     base = datasette.urls.path("/-/tintinh/search")
@@ -133,7 +137,7 @@ async def search_view(datasette, request, database_for):
     html = await datasette.render_template("tintinh/search.html", {
         "database": db.name, "args": args, "exact": exact, "orders": ORDERS,
         "papers": papers, "provinces": provinces, "nav": nav,
-        "first_position": (args["page"] - 1) * args["size"] + 1,
+        "first_position": (args["page"] - 1) * args["size"] + 1, "candidates": CANDIDATES,
         "json_url": page_url(datasette.urls.path("/-/tintinh/search.json"), args, exact, db.name),
         "query_url": datasette.urls.query(db.name, "search_exact" if exact else "search"),
         **found,
