@@ -208,6 +208,10 @@ COMMENT_HEADING = re.compile(r"""^(?:
   | (?:\d+\s+)?комментари\w*
 )\W*$""", re.I | re.X)
 _HEADINGS = etree.XPath(".//h2|.//h3|.//h4|.//h5|.//h6")
+# What readers' comments show: "… said:", "Reply", "2 days ago", "Trả lời", "… at 6:34 am".
+COMMENT_META = re.compile(r"\b(?:says|said|wrote)\s*:|\breply\b|\btrả lời\b|\bresponder\b|"
+                          r"\b\d+\s+(?:minutes?|hours?|days?|weeks?|months?|years?|phút|giờ|ngày)\s+(?:ago|trước)\b|"
+                          r"\bat\s+\d{1,2}:\d{2}\s*(?:am|pm)\b", re.I)
 
 
 def _drop_comment_sections(root) -> None:
@@ -225,6 +229,9 @@ def _drop_comment_sections(root) -> None:
                     or not _one_line(anc.text_content()).startswith(text):
                 break
             section = anc
+        if section is not heading and _paragraph_chars(section) > 0.5 * _paragraph_chars(root) \
+                and len(COMMENT_META.findall(section.text_content())) < 2:
+            section = heading          # most of the page's text under a "Bình luận" kicker: no comments
         _drop(section)
 
 
@@ -571,7 +578,8 @@ class _Blocks:
             self.images.append({"src": src, "caption": _caption_of(el) if caption is None else caption})
 
 
-# A picture box found by its shape: one picture and a short text (its caption and credit).
+# A picture box found by its shape: one picture and a short text (its caption and credit); in a
+# box that is no <figure>, at most one paragraph long.
 FIGURE_TEXT_CHARS = 400
 FIGURE_TAGS = frozenset(("figure", "div", "table", "td", "center"))
 
@@ -586,6 +594,10 @@ def _figure_box(el) -> bool:
     text = el.text_content()
     if len(text) > 3 * FIGURE_TEXT_CHARS or len(_one_line(text)) > FIGURE_TEXT_CHARS:
         return False
+    if el.tag != "figure" and len({line for line in (_one_line(p.text_content()) for p in el.iter("p", "div")
+                                                     if not any(c.tag in BLOCK_TAGS for c in p))
+                                   if len(line) >= PROSE_CHARS}) > 1:
+        return False                   # two paragraphs by a picture: text, not its caption
     # a picture that links to another page (not to its own larger file) is a teaser's
     return not any(len(a.text_content().split()) >= 4 or _links_away(a) for a in el.iter("a"))
 
@@ -598,9 +610,14 @@ def _card(el) -> bool:
     text = el.text_content()
     if len(text) > 3 * FIGURE_TEXT_CHARS or len(_one_line(text)) > FIGURE_TEXT_CHARS:
         return False
+    if _PHOTO_CREDIT.search(text):
+        return False                   # a caption credits its photo; a teaser does not
     img = el.find(".//img")
     return any(anc.tag == "a" and _links_away(anc) for anc in img.iterancestors()
                if anc is el or _inside_of(anc, el))
+
+
+_PHOTO_CREDIT = re.compile(r"\b(?:ảnh|photo|image|credit|nguồn|đồ họa)\s*:", re.I)
 
 
 def _inside_of(node, box) -> bool:
@@ -791,9 +808,7 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
         if index in collector.in_teaser:
             continue
         if in_related_list:
-            # its items: links, list items, and the short lines of headline cards (a kicker, a
-            # headline that is no link): no sentence ends them
-            if tag == "li" or (links and len(text) < 200) or len(text) <= 120 and text[-1] not in ".:;":
+            if tag == "li" or (links and len(text) < 200):
                 continue
             in_related_list = False
         if len(text) <= 60 and RELATED_HEADING.match(text):

@@ -287,8 +287,32 @@ def test_paragraph_divs_beside_the_text_box_are_text():
 
 
 def test_a_most_read_heading_drops_its_headline_cards():
-    cards = ("<h3>Most read in world news</h3>" + "".join(
-        f"<div><h4>KICKER {i}</h4><span>Headline number {i} of another story</span></div>" for i in range(3)))
+    cards = ("<h3>Most read in world news</h3><div>" + "".join(
+        f"<div><a href='/news/1234{i}/story-{i}/'><img src='/p{i}.jpg'></a><h4>KICKER {i}</h4>"
+        f"<span>Headline number {i} of another story</span></div>" for i in range(3)) + "</div>")
     root = page(paragraphs_of(3) + cards)
     paragraphs, _ = extract_body(root, page_title(root))
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
+
+
+def test_two_paragraphs_by_a_picture_are_text_not_its_caption():
+    box = (f'<div class="w"><img src="/a.jpg"><p>Một. {PROSE}</p><p>Hai. {PROSE}</p></div>')
+    root = page(box + paragraphs_of(1))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert paragraphs[:2] == [f"Một. {PROSE}", f"Hai. {PROSE}"]
+    assert images == [{"src": "/a.jpg", "caption": ""}]
+
+
+def test_a_comment_word_as_the_kicker_of_the_article_does_not_take_the_article_away():
+    article = f'<div class="k"><h3>Bình luận</h3>{paragraphs_of(4)}</div>'
+    root = page(article)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [f"{i}. {PROSE}" for i in range(4)]
+
+
+def test_a_picture_linking_away_with_a_credited_caption_is_a_figure():
+    figure = ('<div class="f"><a href="/anh/123456-album.html"><img src="/a.jpg"></a>'
+              '<div>Người dân dọn dẹp đường làng. Ảnh: P.Y</div></div>')
+    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert "Người dân dọn dẹp đường làng. Ảnh: P.Y" in paragraphs
