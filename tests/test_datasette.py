@@ -486,6 +486,16 @@ def test_articles_table_is_newest_publication_first_undated_last(server):
     assert rows[-1]["id"] == ids["undated"]
 
 
+def test_search_box_lists_hits_newest_crawled_first_unless_sorted(server):
+    base, _ = server
+    data = get_json(base, "/archive/articles.json", _search="hoa binh")
+    assert data["human_description_en"].endswith("sorted by id descending")
+    ids = [row[0] for row in data["rows"]]
+    assert ids == sorted(ids, reverse=True) and len(ids) >= 2
+    data = get_json(base, "/archive/articles.json", _search="hoa binh", _sort="title")
+    assert data["human_description_en"].endswith("sorted by title")
+
+
 def test_ids_are_links_with_readable_labels(server):
     base, ids = server
     _, html = get(base, "/archive/articles", _all="1", _search="cao toc lao cai")
