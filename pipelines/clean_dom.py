@@ -667,13 +667,31 @@ def dateline_byline(line, text: str, span: tuple[int, int], organizations=()) ->
     rest = (text[:span[0]] + " " + text[span[1]:]).strip(" -–—|·•,")
     rest = _DATE_LABELS.sub("", rest).strip(" -–—|·•,:")
     if rest:
-        return byline_names(rest, organizations) or []
+        return [] if is_place(rest) else byline_names(rest, organizations) or []
     prev = line.getprevious()
     if prev is not None and isinstance(prev.tag, str) and prev.tag not in SKIP_TAGS:
         shown = text_of(prev)
-        if shown and len(shown) <= 60:
+        if shown and len(shown) <= 60 and not is_place(shown):
             return byline_names(shown, organizations) or []
     return []
+
+
+# Cities and provinces (the 34 after the 1 July 2025 merger, and the older ones still written in
+# datelines): "Hà Nội, 07/03/2026 08:47" says where, not who.
+PLACES = frozenset(fold_accents(p) for p in """
+    Hà Nội|TP.HCM|TPHCM|TP HCM|TP. HCM|TP Hồ Chí Minh|TP. Hồ Chí Minh|Thành phố Hồ Chí Minh|Sài Gòn|Hải Phòng|
+    Đà Nẵng|Cần Thơ|Huế|Thừa Thiên Huế|Lai Châu|Điện Biên|Sơn La|Lạng Sơn|Quảng Ninh|Thanh Hóa|Thanh Hoá|Nghệ An|
+    Hà Tĩnh|Cao Bằng|Tuyên Quang|Lào Cai|Thái Nguyên|Phú Thọ|Bắc Ninh|Hưng Yên|Ninh Bình|Quảng Trị|Quảng Ngãi|
+    Gia Lai|Khánh Hòa|Khánh Hoà|Lâm Đồng|Đắk Lắk|Đồng Nai|Tây Ninh|Vĩnh Long|Đồng Tháp|Cà Mau|An Giang|Hà Giang|
+    Yên Bái|Bắc Kạn|Vĩnh Phúc|Hòa Bình|Bắc Giang|Thái Bình|Hải Dương|Hà Nam|Nam Định|Quảng Bình|Quảng Nam|Kon Tum|
+    Bình Định|Ninh Thuận|Đắk Nông|Bình Thuận|Phú Yên|Bình Dương|Bà Rịa - Vũng Tàu|Vũng Tàu|Bình Phước|Long An|
+    Sóc Trăng|Hậu Giang|Bến Tre|Trà Vinh|Tiền Giang|Bạc Liêu|Kiên Giang|Washington|Bắc Kinh|Moscow|Tokyo|Seoul|
+    London|Paris|Bangkok|Singapore""".replace("\n", "").split("|"))
+
+
+def is_place(text: str) -> bool:
+    """Whether a short line names a city or province (a dateline's place), not people."""
+    return fold_accents(text.strip(" ,.-")).strip() in {p.strip() for p in PLACES}
 
 
 # ---- bylines and author names ---------------------------------------------------------------

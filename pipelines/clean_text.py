@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 from pipelines.article import new_article
+from pipelines.clean_dom import is_place
 from pipelines.dates import datetime_span, to_iso
 from pipelines.language import page_language
 from common.text import content_key, fold_accents, fold_spaces, nfc
@@ -132,7 +133,7 @@ def byline_dateline(line: str) -> list[str] | None:
     if not rest:
         return []
     if _title_case_line(rest):
-        return byline_authors(rest) or []
+        return [] if is_place(rest) else byline_authors(rest) or []
     if datetime_span(line) and len(rest.split()) <= 5 and not re.search(r"[.!?;:,\"“”]", rest):
         return []                      # "07-03-2026 - 09:40 AM | Thị trường chứng khoán": its section
     return None

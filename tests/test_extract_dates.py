@@ -104,3 +104,8 @@ def test_dateparser_guesses_from_todays_clock_are_refused():
     from pipelines.dates import _dateparser
     # dateparser read "Sáu năm" (six years) and answered with today's date and time, to the microsecond
     assert _dateparser("17 tháng Sáu năm 2025") is None
+
+
+def test_a_place_by_the_shown_date_is_no_author():
+    assert byline_dateline("Hà Nội, 07/03/2026 08:47") == []
+    assert byline_dateline("TP.HCM - 07/03/2026 08:47") == []
