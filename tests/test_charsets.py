@@ -23,6 +23,7 @@ from hostile import HostileServer, page
 from mockserver import TINTINH, run_crawl
 from pipelines.decode import CharsetMismatch, decode_page
 from pipelines.extract import ExtractionError, extract_article
+from test_extract_pages import to_cp1258
 from test_legacy_vietnamese import MIXED_TCVN3_VNI, to_tcvn3
 
 ARTICLE = gzip.decompress((Path(__file__).parent / "fixtures/site/baolaocai-404649.html.gz").read_bytes()).decode()
@@ -30,17 +31,6 @@ URL = "https://baolaocai.vn/song-dep-tu-nhung-dieu-gian-di-post404649.html"
 META = '<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />'
 NO_META = ARTICLE.replace(META, "")
 CP1258 = "text/html; charset=windows-1258"
-
-
-def to_cp1258(text: str) -> bytes:
-    """Windows-1258 as Vietnamese pages wrote it: the base letter precomposed where the charset has
-    it (â, ơ, đ…), the tone as a combining mark after it."""
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        parts = unicodedata.normalize("NFD", ch)
-        tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
-        out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones)) + tones)
-    return "".join(out).encode("cp1258", errors="xmlcharrefreplace")
 
 
 def test_the_fixture_declares_its_charset_once_and_the_copy_not_at_all():
