@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from archive.article_schema import BadRecord, check_article
 from archive.store import STATUSES, Archive, ArchiveError
@@ -105,34 +105,44 @@ def load(archive: Archive, stream: BinaryIO, *, processes: int | None = None,
          max_line: int = MAX_LINE_BYTES) -> LoadResult:
     """Store every article line of a binary stream through `Archive.store_many`; skip the others."""
     result = LoadResult()
-    exported = _ExportedIds(archive)
-    records, lines, size = [], [], 0  # lines: (number, url, history) of each record
-    for number, raw, length in read_lines(stream, max_line):
-        if raw is None:
+
+    def records() -> Iterator[tuple[int, dict, int]]:
+        for number, raw, length in read_lines(stream, max_line):
+            if raw is None:
+                result.lines += 1
+                result.skip(number, f"{length:,} bytes long, over the limit of {max_line:,} bytes an article")
+                continue
+            if not raw.strip():
+                continue
             result.lines += 1
-            result.skip(number, f"{length:,} bytes long, over the limit of {max_line:,} bytes an article")
-            continue
-        if not raw.strip():
-            continue
-        result.lines += 1
-        try:
-            record = parse_line(raw)
-        except BadRecord as e:
-            result.skip(number, str(e))
-            continue
+            try:
+                yield number, parse_line(raw), length
+            except BadRecord as e:
+                result.skip(number, str(e))
+    return load_records(archive, records(), processes=processes, result=result)
+
+
+def load_records(archive: Archive, records: Iterable[tuple[int, dict, int]], *, processes: int | None = None,
+                 result: LoadResult | None = None) -> LoadResult:
+    """Store (number, record, size) article records as `load` does a file's lines (an exported
+    record's history too: archive.merge reads them from another archive with `export.iter_articles`)."""
+    result = result if result is not None else LoadResult()
+    exported = _ExportedIds(archive)
+    batch, lines, size = [], [], 0  # lines: (number, url, history) of each record
+    for number, record, length in records:
         history = {key: record.pop(key) for key in _HISTORY if key in record}
         if "story_id" in history:  # the article it was there, to tell it from one it was merged into here
             history["canonical_url"] = record.get("canonical_url")
         else:  # an "id" from clean-text --jsonl is the user's, not an export's
             history.pop("id", None)
-        records.append(record)
+        batch.append(record)
         lines.append((number, record.get("url"), history))
         size += length
-        if len(records) >= SLICE_LINES or size >= SLICE_BYTES:
-            _store(archive, records, lines, result, processes, exported)
-            records, lines, size = [], [], 0
-    if records:
-        _store(archive, records, lines, result, processes, exported)
+        if len(batch) >= SLICE_LINES or size >= SLICE_BYTES:
+            _store(archive, batch, lines, result, processes, exported)
+            batch, lines, size = [], [], 0
+    if batch:
+        _store(archive, batch, lines, result, processes, exported)
     exported.forget()
     return result
 

@@ -13,6 +13,7 @@ Commands (owner module in brackets):
   export     [archive.export]     JSONL / CSV for corpus builders
   reprocess  [pipelines.reprocess]  rebuild articles from stored raw pages with today's rules
   import     [archive.load]       JSON Lines of articles into the archive, deduplicated
+  merge      [archive.merge]      archives crawled on several machines into one, stories re-clustered
 """
 from __future__ import annotations
 
@@ -517,3 +518,30 @@ def import_command(files, db, processes):
         raise click.ClickException(str(e)) from None
     if skipped:
         raise click.ClickException(f"{skipped} line{'s' if skipped > 1 else ''} skipped (see above)")
+
+
+@cli.command("merge", context_settings=CONTEXT)
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", required=True, type=click.Path(dir_okay=False),
+              help="The archive to merge into (created if missing).")
+@click.option("--processes", type=click.IntRange(min=0),
+              help="Processes preparing articles beside the writer (default: one per CPU but one; 0: none).")
+def merge_command(sources, into, processes):
+    """Merge archives (one per machine, each over its own sites) into one.
+
+    \b
+    Keeps every article with its versions, aliases and first-seen time, every raw page, run and
+    failure (counts summed per URL and reason), and re-clusters stories across the archives:
+    the same wire story crawled on two machines ends up in one story. The sources are only
+    read (read-only files work, and a crawl may still be writing to them). Merging a source
+    again adds nothing.
+    """
+    from archive.lock import CrawlLocked
+    from archive.merge import merge_archives
+    from archive.store import ArchiveError
+    from crawler.sites import host_aliases
+    try:
+        merge_archives(into, sources, aliases=host_aliases(), processes=processes,
+                       progress=lambda result: click.echo(str(result)))
+    except (ArchiveError, CrawlLocked) as e:
+        raise click.ClickException(str(e)) from None

@@ -21,7 +21,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -37,7 +37,7 @@ from pipelines.language import declared_language, page_language
 from pipelines.metadata import read_metadata
 from common.text import fold_accents, fold_spaces, nfc
 
-FAMILIES_TOML = Path(__file__).with_name("families.toml")
+FAMILIES_TOML = files("pipelines") / "families.toml"  # read from the package: also inside a zipped egg (Scrapyd)
 GENERIC_EXTRACTOR = "generic@1"
 MIN_ARTICLE_CHARS = 150
 

@@ -15,13 +15,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from common import urls
 from common.text import fold_accents, nfc, unify_tones
 
-SITES_TOML = Path(__file__).with_name("sites.toml")
+SITES_TOML = files(__name__) / "sites.toml"  # read from the package: also inside a zipped egg (Scrapyd)
 PROVINCES_TOML = Path(__file__).with_name("provinces.toml")
 
 CMS_FAMILIES = frozenset({"cms", "afcbc", "content-fck", "sc-longform", "own"})
