@@ -178,6 +178,68 @@ SEARCH_ORDER_INDEX = """
 CREATE INDEX articles_search_order ON articles(published_at, story_id, site, province);
 """
 
+# Every province an article is about (common.provinces: its paper's, then those its title, sapo
+# and dateline name, today's names) as a JSON list on the article, and one row per province in
+# article_provinces for filters and facets ("national" for an article of none), kept by triggers;
+# its categories as a list ("Thời sự,Chính trị" → ["Thời sự", "Chính trị"]). The articles
+# already stored are tagged by the migration.
+ARTICLE_PROVINCES = """
+ALTER TABLE articles ADD COLUMN provinces TEXT;
+ALTER TABLE articles ADD COLUMN categories TEXT;
+CREATE TABLE article_provinces (
+    province TEXT NOT NULL, article_id INTEGER NOT NULL REFERENCES articles(id),
+    PRIMARY KEY (province, article_id)
+) WITHOUT ROWID;
+CREATE INDEX article_provinces_article ON article_provinces(article_id);
+CREATE TRIGGER article_provinces_ai AFTER INSERT ON articles BEGIN
+    INSERT OR IGNORE INTO article_provinces (province, article_id)
+    SELECT value, new.id FROM json_each(coalesce(nullif(new.provinces, '[]'), '["national"]'));
+END;
+CREATE TRIGGER article_provinces_au AFTER UPDATE OF provinces ON articles BEGIN
+    DELETE FROM article_provinces WHERE article_id = old.id;
+    INSERT OR IGNORE INTO article_provinces (province, article_id)
+    SELECT value, new.id FROM json_each(coalesce(nullif(new.provinces, '[]'), '["national"]'));
+END;
+CREATE TRIGGER article_provinces_ad AFTER DELETE ON articles BEGIN
+    DELETE FROM article_provinces WHERE article_id = old.id;
+END;
+"""
+
+
+def _tag_provinces(conn: sqlite3.Connection) -> None:
+    """ARTICLE_PROVINCES, then the stored articles tagged, a thousand at a time in id order."""
+    import json
+
+    from common.provinces import article_provinces
+    from common.text import split_categories
+
+    for statement in _statements(ARTICLE_PROVINCES):
+        conn.execute(statement)
+    last = 0
+    while rows := conn.execute(
+            "SELECT id, province, title, sapo, substr(body, 1, 300), category FROM articles"
+            " WHERE id > ? ORDER BY id LIMIT 1000", (last,)).fetchall():
+        conn.executemany("UPDATE articles SET provinces = ?, categories = ? WHERE id = ?", [
+            (json.dumps(article_provinces(province, title, sapo, body), ensure_ascii=False),
+             json.dumps(split_categories(category), ensure_ascii=False), id_)
+            for id_, province, title, sapo, body, category in rows])
+        last = rows[-1][0]
+
+
+# Incremental crawls (crawler.spiders.news): whether a run was complete for a site (not cut short
+# by --limit, Ctrl-C, closespider or a network failure: only such a run's start lets the next skip
+# entries dated before it), and per discovery page (feed, sitemap, section, start page) of a site
+# the validators its last complete run got, for conditional GETs, with the discovery pages it led
+# to (asked for again when it answers 304 Not Modified).
+DISCOVERY_PAGES = """
+ALTER TABLE crawl_runs ADD COLUMN complete INTEGER;
+CREATE TABLE discovery_pages (
+    url TEXT PRIMARY KEY, site TEXT NOT NULL, kind TEXT, etag TEXT, last_modified TEXT,
+    followed TEXT, run_id INTEGER
+);
+CREATE INDEX discovery_pages_site ON discovery_pages(site);
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
@@ -192,6 +254,8 @@ MIGRATIONS: list[Migration] = [
     (7, "crawl runs: failures by reason, extraction signals and site health (archive.health)", RUN_SIGNALS),
     (8, "stories: a view with one row per story (its papers, first and last time)", STORIES_VIEW),
     (10, "search: hits sorted and grouped from an index of time, story, paper and province", SEARCH_ORDER_INDEX),
+    (11, "provinces: every province an article is about (article_provinces, national when none);"
+         " categories as a list", _tag_provinces),
 ]
 
 

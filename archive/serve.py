@@ -10,6 +10,8 @@ refused before serving (PRAGMA quick_check), not met later as HTTP 500s.
 """
 from __future__ import annotations
 
+import errno
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -45,6 +47,24 @@ def check_archive(db_path: str | Path) -> Path:
     if missing:
         raise ServeError(f"{path} is not a tintinh archive (no {', '.join(sorted(missing))} table)")
     return path
+
+
+def check_port(host: str, port: int) -> None:
+    """ServeError in one line when `host`:`port` cannot be listened on (a port in use, an address
+    of another machine), before anything says it is serving. Bound the way datasette's server
+    binds (SO_REUSEADDR), so a port left in TIME_WAIT by a stopped server is free."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        raise ServeError(f"cannot serve on {host}: {getattr(e, 'strerror', None) or e}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {port} on {host} is in use (another server?): pick another with --port") from None
+            raise ServeError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
 
 
 def register_plugin(pm) -> None:

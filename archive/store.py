@@ -33,7 +33,8 @@ from archive import dedup, health, search
 from archive.dbfile import (ArchiveDamaged, ArchiveError, StorageError, check_file, connect_readonly,
                             read_error, read_only_error, storage_error, writable)
 from archive.migrations import MigrationError, applied, migrate
-from common.text import clean_lines, content_key, fold_spaces, nfc
+from common.provinces import article_provinces
+from common.text import clean_lines, content_key, fold_spaces, nfc, split_categories
 from common.urls import BadURL, article_canonical, canonical_url, host_aliases
 
 # Response headers worth keeping with a raw page (caching, type, language, redirects).
@@ -811,6 +812,19 @@ def _prepare_or_error(article: dict, aliases: dict[str, str]) -> dict | ArchiveE
         return e
 
 
+def _text_list(value) -> list[str]:
+    return [fold_spaces(v) for v in value if isinstance(v, str) and v.strip()] if isinstance(value, list) else []
+
+
+def _provinces(article: dict, title: str, sapo: str, body: str) -> list[str]:
+    """Today's provinces the article is about: those extraction tagged it with, else its paper's
+    and the ones its title, sapo and dateline name (common.provinces); [] is national coverage."""
+    given = article.get("provinces")
+    if isinstance(given, list):
+        return article_provinces(article.get("province"), given=_text_list(given))
+    return article_provinces(article.get("province"), title, sapo, body)
+
+
 def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
     """The `articles` row for an article dict (NFC text, JSON lists) plus private `_` keys: URL
     variants, content keys, story lines with their keys and MinHash signature. Pure, so it can
@@ -845,6 +859,9 @@ def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
         "published_at": article.get("published_at"), "modified_at": article.get("modified_at"),
         "published_raw": article.get("published_raw"), "modified_raw": article.get("modified_raw"),
         "category": fold_spaces(article.get("category")) or None,
+        "categories": json.dumps(_text_list(article.get("categories")) or split_categories(article.get("category")),
+                                 ensure_ascii=False),
+        "provinces": json.dumps(_provinces(article, title, sapo, body), ensure_ascii=False),
         "tags": json.dumps([fold_spaces(t) for t in article.get("tags") or []], ensure_ascii=False),
         "language": article.get("language"), "extractor": article.get("extractor"),
         "content_hash": hashlib.sha1(key.encode("utf-8")).hexdigest() if key else None,

@@ -14,6 +14,11 @@ Commands (owner module in brackets):
   reprocess  [pipelines.reprocess]  rebuild articles from stored raw pages with today's rules
   import     [archive.load]       JSON Lines of articles into the archive, deduplicated
   merge      [archive.merge]      archives crawled on several machines into one, stories re-clustered
+
+Every command: exit status 0 when all went well, 1 when any input was rejected (a bad line, an
+unknown site, a damaged archive) or the work failed, 2 for a command line it cannot run (click's
+usage errors, a bad -s value); the reason is one line on stderr. A FILE argument "-" is standard
+input; times are shown in Vietnam time (+07:00).
 """
 from __future__ import annotations
 
@@ -29,6 +34,51 @@ DEFAULT_DB = "archive.db"
 
 def _json_line(obj) -> str:
     return json.dumps(obj, ensure_ascii=False)
+
+
+def _usage_error(message: str) -> click.ClickException:
+    """A command line that cannot run, said in one line (click's UsageError adds the usage), exit 2."""
+    error = click.ClickException(message)
+    error.exit_code = 2
+    return error
+
+
+def _vietnam_time(value: str | None, *, iso: bool = False) -> str:
+    """A stored time (UTC) as Vietnam time: "2026-03-07 19:00 +07:00", or ISO 8601 with iso."""
+    from archive.datasette.display import as_vietnam_time, vietnam_time
+
+    if iso:
+        moment = as_vietnam_time(value)
+        return moment.isoformat() if moment is not None else value
+    return vietnam_time(value) or (value or "")
+
+
+# Processes beside the one writing the archive (import, reprocess, merge): one meaning everywhere.
+PROCESSES_HELP = "Worker processes beside the one writing the archive (default: one per CPU but one; 0: none)."
+
+
+def _check_site(slug: str | None, db) -> None:
+    """A --site that is neither registered nor in the archive is refused like `crawl` refuses it."""
+    import sqlite3
+
+    from archive.store import ArchiveError, open_archive
+    from crawler.sites import UnknownSite, get_site
+    if not slug:
+        return
+    try:
+        get_site(slug)
+        return
+    except UnknownSite as e:
+        unknown = e
+    try:
+        with open_archive(db, readonly=True) as archive:
+            found = archive.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pages WHERE site = ?) OR EXISTS (SELECT 1 FROM articles WHERE site = ?)",
+                (slug, slug)).fetchone()[0]
+    except (ArchiveError, sqlite3.Error):
+        return      # the command itself says what is wrong with the archive
+    if not found:
+        raise click.ClickException(f"{unknown}; no site {slug!r} in {db} either")
 
 
 @click.group(context_settings=CONTEXT)
@@ -48,10 +98,11 @@ def serve(db, host, port, datasette_args):
 
     Further arguments go to `datasette serve` as they are: other databases, --setting NAME VALUE,
     --plugins-dir DIR, --metadata FILE, … (after `--` if they could be taken for ours)."""
-    from archive.serve import ServeError, check_archive, serve as serve_archive
+    from archive.serve import ServeError, check_archive, check_port, serve as serve_archive
 
     try:
         check_archive(db)
+        check_port(host, port)
     except ServeError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
@@ -59,29 +110,36 @@ def serve(db, host, port, datasette_args):
 
 
 @cli.command("extract", context_settings=CONTEXT)
-@click.argument("page", required=False, type=click.Path(dir_okay=False))
+@click.argument("page", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--url", help="the page's URL (default: its <link rel=canonical>)")
-@click.option("--manifest", type=click.Path(dir_okay=False),
-              help="TSV of pages (path TAB url, no header): JSON Lines out, one per page")
+@click.option("--manifest", type=click.Path(dir_okay=False, allow_dash=True),
+              help="TSV of pages (path TAB url, no header): JSON Lines out, one per page; - reads standard input")
 @click.option("--content-type", help="the HTTP Content-Type the page came with, e.g. "
               "'text/html; charset=windows-1258': its charset outranks the page's own <meta>")
 def extract_command(page, url, manifest, content_type):
-    """One saved page (.html or .html.gz) → one JSON article; --manifest for many pages."""
+    """One saved page (.html or .html.gz; - reads standard input) → one JSON article; --manifest
+    for many pages (exit status 1 when any of them could not be read or extracted)."""
     from crawler.sites import site_profile_for_url
-    from pipelines.batch import ManifestError, extract_manifest, read_page
+    from pipelines.batch import ManifestError, extract_manifest, unpack_page
     from pipelines.extract import ExtractionError, extract_article, parse_html
 
     if bool(page) == bool(manifest):
         raise click.ClickException("give one PAGE, or --manifest PAGES.tsv")
     if manifest:
+        failed = 0
         try:
             for result in extract_manifest(manifest, site_profile_for_url):
                 click.echo(_json_line(result))
+                failed += "error" in result
         except ManifestError as e:
             raise click.ClickException(str(e)) from None
+        if failed:
+            raise click.ClickException(f"{manifest}: {failed} page{'s' if failed > 1 else ''} could not be extracted"
+                                       " (their lines have an \"error\")")
         return
     try:
-        data = read_page(page)
+        with click.open_file(page, "rb") as stream:
+            data = unpack_page(stream.read())
     except (OSError, EOFError) as e:
         raise click.ClickException(f"cannot read {page}: {e}") from None
     try:
@@ -157,13 +215,19 @@ def clean_text_command(file, jsonl, separator):
 
 
 def _scrapy_settings(pairs) -> dict:
+    """-s KEY=VALUE pairs as a dict, each value checked against its setting (crawler.setting_values)."""
+    from crawler.setting_values import BadSetting, check_settings
+
     settings = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise click.UsageError(f"-s needs KEY=VALUE, got {pair!r}")
+            raise _usage_error(f"-s needs KEY=VALUE, got {pair!r}")
         settings[key.strip()] = value
-    return settings
+    try:
+        return check_settings(settings)
+    except BadSetting as e:
+        raise _usage_error(str(e)) from None
 
 
 def _crawl_report(result: dict, db) -> None:
@@ -204,7 +268,8 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     second crawl on the same archive exits at once. A page and its article (or failure) are
     stored together, so a killed crawl loses nothing: what is missing is fetched next run.
     Exit status 1 when nothing at all could be fetched, or when the archive stopped taking
-    writes (full disk, file size limit, read-only, damaged: the crawl stops, one line says why).
+    writes (full disk, file size limit, read-only, damaged: the crawl stops, one line says why);
+    2 when a -s value does not fit its setting (checked before anything is fetched).
     """
     import sqlite3
 
@@ -214,12 +279,11 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     from crawler.sites import UnknownSite
 
     if sum((bool(slugs), all_sites, bool(url))) != 1:
-        error = click.ClickException("name one or more sites, or give --all, or --url URL (see tintinh crawl -h)")
-        error.exit_code = 2
-        raise error
+        raise _usage_error("name one or more sites, or give --all, or --url URL (see tintinh crawl -h)")
+    overrides = _scrapy_settings(settings)
     try:
         result = crawl(slugs, all_sites=all_sites, url=url, db=db, limit=limit, refresh=refresh,
-                       settings=_scrapy_settings(settings), progress=click.echo)
+                       settings=overrides, progress=click.echo)
     except (UnknownSite, CrawlLocked, ArchiveError) as e:
         raise click.ClickException(str(e)) from None
     except OSError as e:
@@ -254,6 +318,7 @@ def sites_command(province, coverage, as_json):
     """List the registered outlets: slug, province, CMS family, whether checked against a real page."""
     from dataclasses import asdict
 
+    from common.provinces import NATIONAL
     from crawler.sites import coverage as province_coverage
     from crawler.sites import load_sites, resolve_province, select_sites
 
@@ -291,7 +356,7 @@ def sites_command(province, coverage, as_json):
         if as_json:
             click.echo(_json_line(asdict(site)))
         else:
-            where = "national" if site.national else site.province
+            where = NATIONAL if site.national else site.province
             if site.province_before and site.province_before != site.province:
                 where += f" (was {site.province_before})"
             click.echo(f"{site.slug:<14} {site.cms:<12} {'verified' if site.verified else '-':<9} {where}")
@@ -302,7 +367,7 @@ def sites_command(province, coverage, as_json):
               help="The archive file.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per site (JSON Lines).")
 def stats_command(db, as_json):
-    """Counts per site: articles, near-duplicates, pages fetched, failures, last crawl."""
+    """Counts per site: articles, near-duplicates, pages fetched, failures, last crawl (Vietnam time)."""
     import sqlite3
 
     from archive.store import ArchiveError, open_archive, read_error
@@ -315,8 +380,9 @@ def stats_command(db, as_json):
         raise click.ClickException(str(read_error(db, e))) from None
     if as_json:
         for row in rows:
-            click.echo(_json_line(row))
+            click.echo(_json_line(dict(row, last_crawl=_vietnam_time(row["last_crawl"], iso=True))))
         return
+    rows = [dict(r, last_crawl=_vietnam_time(r["last_crawl"]) or None) for r in rows]
     columns = ("site", "articles", "duplicates", "pages", "failures", "last_crawl")
     total = {"site": "total", **{c: sum(r[c] for r in rows) for c in columns[1:5]}, "last_crawl": ""}
     table = [[str(r[c] if r[c] is not None else "") for c in columns] for r in rows + [total]]
@@ -329,7 +395,7 @@ def stats_command(db, as_json):
 
 
 def _minute(value: str | None) -> str:
-    return (value or "")[:16].replace("T", " ")
+    return _vietnam_time(value)
 
 
 @cli.command("health", context_settings=CONTEXT)
@@ -347,7 +413,7 @@ def health_command(db, sites, as_json):
               lines repeated across articles, the feed gone, not crawled for days
     broken    nothing comes through: every fetch failed, every article page refused,
               no new articles for days on a site that publishes daily
-    Times are UTC. Exit status 1 when any site is broken (for cron mail or a monitor).
+    Times are Vietnam time (+07:00). Exit status 1 when any site is broken (for cron mail or a monitor).
     """
     import sqlite3
 
@@ -369,7 +435,8 @@ def health_command(db, sites, as_json):
         raise click.ClickException(f"no finished crawl of {', '.join(missing)} in {db}")
     if as_json:
         for row in rows:
-            click.echo(_json_line(row))
+            click.echo(_json_line({k: _vietnam_time(v, iso=True) if k in ("since", "last_good", "last_run") else v
+                                   for k, v in row.items()}))
     elif not rows:
         click.echo(f"no finished crawl in {db} yet", err=True)
     else:
@@ -390,17 +457,27 @@ def health_command(db, sites, as_json):
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--output", "-o", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write, - for standard output.")
-@click.option("--site", help="Only this site (registry slug).")
-@click.option("--since", metavar="DATE", help="Only articles published (else first seen) on or after DATE (YYYY-MM-DD).")
+@click.option("--site", help="Only this site (registry slug, or a site of the archive).")
+@click.option("--published-since", "--since", "since", metavar="DATE",
+              help="Only articles published (else first seen) on or after DATE (YYYY-MM-DD).")
 @click.option("--skip-duplicates", is_flag=True, help="Leave out near-duplicates (keep the earliest copy of a story).")
-def export_command(db, fmt, output, site, since, skip_duplicates):
-    """Stream articles as JSON Lines (authors/tags as lists) or CSV (joined with "; ")."""
+@click.option("--bom/--no-bom", default=None,
+              help="Start with a UTF-8 byte order mark, so Excel reads the Vietnamese right "
+                   "(default: yes for CSV, no for JSON Lines).")
+def export_command(db, fmt, output, site, since, skip_duplicates, bom):
+    """Stream articles as JSON Lines (authors/tags as lists) or CSV (joined with "; ").
+
+    CSV starts with a UTF-8 byte order mark unless --no-bom: Excel then opens it with the
+    accents right (without it Excel guesses a legacy code page)."""
     import sqlite3
 
     from archive.export import export
     from archive.store import ArchiveError, open_archive, read_error
+    _check_site(site, db)
     try:
         with open_archive(db, readonly=True) as archive, click.open_file(output, "w", encoding="utf-8") as out:
+            if bom if bom is not None else fmt == "csv":
+                out.write("\ufeff")
             n = export(archive, out, fmt=fmt, site=site, since=since, skip_duplicates=skip_duplicates)
     except ArchiveError as e:
         raise click.ClickException(str(e)) from None
@@ -415,14 +492,16 @@ def export_command(db, fmt, output, site, since, skip_duplicates):
 @cli.command("reprocess", context_settings=CONTEXT)
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive file.")
-@click.option("--site", help="Only pages of this site (registry slug).")
-@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE (YYYY-MM-DD).")
-@click.option("--processes", type=click.IntRange(min=1), help="Extraction processes (default: one per CPU).")
+@click.option("--site", help="Only pages of this site (registry slug, or a site of the archive).")
+@click.option("--fetched-since", "--since", "since", metavar="DATE",
+              help="Only pages fetched on or after DATE (YYYY-MM-DD).")
+@click.option("--processes", type=click.IntRange(min=0), help=PROCESSES_HELP)
 def reprocess_command(db, site, since, processes):
     """Rebuild articles from the stored raw pages with today's extraction rules."""
     from archive.store import ArchiveError
     from crawler.sites import host_aliases, load_sites
     from pipelines.reprocess import reprocess
+    _check_site(site, db)
     try:
         result = reprocess(db, site=site, since=since, processes=processes, aliases=host_aliases(),
                            sites={slug: s.profile() for slug, s in load_sites().items()})
@@ -466,12 +545,14 @@ def import_warc_command(files, db, slugs, all_vn, hosts):
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive file.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="The .warc.gz to write.")
-@click.option("--site", help="Only this site (registry slug).")
-@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE (YYYY-MM-DD).")
+@click.option("--site", help="Only this site (registry slug, or a site of the archive).")
+@click.option("--fetched-since", "--since", "since", metavar="DATE",
+              help="Only pages fetched on or after DATE (YYYY-MM-DD).")
 def export_warc_command(db, output, site, since):
     """The archive's raw pages as WARC (request, response and metadata records, gzip per record)."""
     from archive.store import ArchiveError, open_archive
     from archive.warc import export_warc
+    _check_site(site, db)
     try:
         with open_archive(db) as archive:
             n = export_warc(archive, output, site=site, since=since)
@@ -486,8 +567,7 @@ def export_warc_command(db, output, site, since):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive to load into (created if missing).")
-@click.option("--processes", type=click.IntRange(min=0),
-              help="Processes preparing articles beside the writer (default: one per CPU but one; 0: none).")
+@click.option("--processes", type=click.IntRange(min=0), help=PROCESSES_HELP)
 def import_command(files, db, processes):
     """Load JSON Lines of articles (from export, extract --manifest, clean-text --jsonl), deduplicated.
 
@@ -524,8 +604,7 @@ def import_command(files, db, processes):
 @click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--into", required=True, type=click.Path(dir_okay=False),
               help="The archive to merge into (created if missing).")
-@click.option("--processes", type=click.IntRange(min=0),
-              help="Processes preparing articles beside the writer (default: one per CPU but one; 0: none).")
+@click.option("--processes", type=click.IntRange(min=0), help=PROCESSES_HELP)
 def merge_command(sources, into, processes):
     """Merge archives (one per machine, each over its own sites) into one.
 

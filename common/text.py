@@ -85,3 +85,16 @@ def fold_accents(text: str | None) -> str:
 def content_key(text: str | None) -> str:
     """The form used to hash and compare content: NFC, tones unified, whitespace folded, lower case."""
     return " ".join(unify_tones(nfc(text)).lower().split())
+
+
+_CATEGORY_SEPARATORS = re.compile(r"\s*(?:[>»›|;,]|\s/\s)\s*")
+
+
+def split_categories(category: str | None) -> list[str]:
+    """A page's section as a list: "Thời sự,Chính trị" and "Thời sự > Chính trị" → ["Thời sự",
+    "Chính trị"]; each once, in order, spaces folded."""
+    out: list[str] = []
+    for part in _CATEGORY_SEPARATORS.split(fold_spaces(category)):
+        if part and part not in out:
+            out.append(part)
+    return out

@@ -127,9 +127,11 @@ def summary_lines(result: dict) -> list[str]:
         if row.get("reasons"):
             line += "   " + ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
         lines.append(line)
-    # one line per site whose health this run found changed (archive.health)
+    # one line per site whose health this run found changed (archive.health), in Vietnam time
+    from archive.datasette.display import vietnam_time
+
     for site, health in sorted((result.get("health") or {}).items()):
         if health["status"] in ("degraded", "broken"):
-            since = (health["since"] or "")[:16].replace("T", " ")
+            since = vietnam_time(health["since"]) or ""
             lines.append(f"{site}: {health['status']} since {since}: {health['reason']} (see tintinh health)")
     return lines

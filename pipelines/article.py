@@ -9,12 +9,15 @@ FIELDS = (
     "url",            # the URL fetched (real site URL, even when crawled from a mirror)
     "canonical_url",  # one form per article (common.urls.canonical_url)
     "site",           # registry slug, or the host for unregistered sites
-    "province",       # province after the 1 July 2025 merger, "" for national outlets
+    "province",       # the paper's province after the 1 July 2025 merger, "" for national outlets
+    "provinces",      # every province the article is about, today's names, the paper's first
+                      # (common.provinces); [] national coverage; None: the archive tags it
     "title", "sapo", "body",          # body: clean text, one paragraph a line, sapo not repeated
     "authors",                        # list of people; agencies such as "TTXVN" kept as named
     "published_at", "modified_at",    # ISO 8601 with offset (+07:00) or None
     "published_raw", "modified_raw",  # the strings they were read from
     "category", "tags",
+    "categories",     # the category as a list ("Thời sự,Chính trị" → two); None: split by the archive
     "images",         # [{"src": ..., "caption": ...}]
     "related",        # [{"url": ..., "title": ...}]: related headlines kept as links
     "language",

@@ -6,6 +6,7 @@ whole before any page is read, with the line number.
 from __future__ import annotations
 
 import gzip
+import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -17,10 +18,10 @@ class ManifestError(ValueError):
 
 
 def read_manifest(path: str | Path) -> list[tuple[str, str]]:
-    """[(page path, url)] as written; see `resolve_page` for relative paths."""
+    """[(page path, url)] as written ("-": standard input); see `resolve_page` for relative paths."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sys.stdin.buffer.read().decode("utf-8") if str(path) == "-" else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(f"cannot read manifest {path}: {exc}") from None
     rows = []
@@ -47,9 +48,14 @@ def read_page(path: str | Path) -> bytes:
     """The page's bytes; .gz files are decompressed."""
     path = Path(path)
     data = path.read_bytes()
-    if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return data
+    if path.suffix == ".gz":
+        return gzip.decompress(data)
+    return unpack_page(data)
+
+
+def unpack_page(data: bytes) -> bytes:
+    """A page's bytes, decompressed when they are gzip (a saved .html.gz, read from a pipe)."""
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
 def extract_manifest(manifest: str | Path, site_for: Callable[[str], dict | None] = lambda url: None

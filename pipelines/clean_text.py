@@ -23,7 +23,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
+from common.provinces import provinces_named
 from pipelines.article import new_article
+from pipelines.author_names import title_case_name
 from pipelines.clean_dom import is_place
 from pipelines.dates import datetime_span, to_iso
 from pipelines.language import page_language
@@ -425,7 +427,8 @@ def clean_text_article(text: str) -> dict:
         published_at=to_iso(published_raw),
         sapo=sapo,
         body="\n".join(body),
-        authors=authors,
+        authors=[title_case_name(a) for a in authors],
+        provinces=provinces_named(title, sapo, "\n".join(body)),
         related=related,
         language=page_language(text),      # plain text declares nothing: "vi" or unknown
         extractor=EXTRACTOR,

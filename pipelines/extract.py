@@ -27,15 +27,17 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from common.provinces import article_provinces
 from common.urls import BadURL, article_canonical, host_aliases
 from pipelines import clean_dom, legacy_vietnamese
 from pipelines.article import new_article
+from pipelines.author_names import title_case_name
 from pipelines.clean_dom import first, text_of
 from pipelines.dates import split_published_modified, to_iso
 from pipelines.decode import CharsetMismatch, decode_page
 from pipelines.language import declared_language, page_language
 from pipelines.metadata import read_metadata
-from common.text import fold_accents, fold_spaces, nfc
+from common.text import fold_accents, fold_spaces, nfc, split_categories
 
 FAMILIES_TOML = files("pipelines") / "families.toml"  # read from the package: also inside a zipped egg (Scrapyd)
 GENERIC_EXTRACTOR = "generic@1"
@@ -588,10 +590,12 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
     return new_article(
         url=url, canonical_url=_canonical(url, meta["canonical"], site),
         site=(site or {}).get("slug") or _host(url), province=(site or {}).get("province") or "",
-        title=nfc(title), sapo=nfc(sapo), body=nfc(body), authors=[nfc(a) for a in authors],
+        provinces=article_provinces((site or {}).get("province"), title, sapo, body),
+        title=nfc(title), sapo=nfc(sapo), body=nfc(body), authors=[title_case_name(a) for a in authors],
         published_at=published_at, modified_at=modified_at,
         published_raw=nfc(published_raw) or None, modified_raw=nfc(modified_raw) or None,
-        category=nfc(meta["section"]) or None, tags=tags, images=images, related=related,
+        category=nfc(meta["section"]) or None, categories=split_categories(meta["section"]),
+        tags=tags, images=images, related=related,
         language=language, extractor=extractor,
         extraction={"body": "generic" if extractor == GENERIC_EXTRACTOR else "family",
                     "published": date_source, "authors": author_source if authors else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
@@ -66,18 +67,22 @@ def extract_page(job: tuple) -> tuple:
 def reprocess(path, *, site: str | None = None, since: str | None = None, processes: int | None = None,
               sites: Mapping[str, dict] | None = None, aliases: dict[str, str] | None = None,
               extract: Callable[[tuple], tuple] = extract_page) -> ReprocessResult:
-    """Re-extract the latest stored page of every URL (optionally one site, fetched since a date).
+    """Re-extract the latest stored page of every URL (optionally one site, fetched since a date)
+    in `processes` worker processes beside this one, the writer (default: one per CPU but one;
+    0: extract here too).
 
     `sites` maps a slug to what the registry knows of that site (crawler.sites.Site.profile());
     pages of other sites are extracted as of an unknown layout. `aliases` as for `Archive`."""
     sites = sites or {}
-    if processes is not None and processes < 1:
-        raise ArchiveError("--processes must be at least 1")
+    if processes is None:   # as Archive.store_many: one per CPU but the one this writer uses
+        processes = max(1, (os.cpu_count() or 1) - 1)
+    if processes < 0:
+        raise ArchiveError("--processes must be 0 or more")
     result = ReprocessResult()
     with open_archive(path, aliases=aliases) as archive:
         ids = _page_ids(archive, site, since)
-        pool = multiprocessing.Pool(processes) if processes != 1 and len(ids) > 1 else None
-        step = CHUNK * 8 * (processes or multiprocessing.cpu_count())
+        pool = multiprocessing.Pool(processes) if processes and len(ids) > 1 else None
+        step = CHUNK * 8 * max(1, processes)
         try:
             for start in range(0, len(ids), step):
                 # bodies are read here, in the writer's thread, a slice at a time (bounded memory)

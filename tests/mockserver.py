@@ -28,7 +28,7 @@ FAST = {
     "REDIRECT_MAX_TIMES": "3",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
     # nothing but 127.0.0.1 is ever looked up: other names fail at once as DNS failures
-    "DNS_RESOLVER": "crawler.resolver.LoopbackOnlyResolver",
+    "TWISTED_DNS_RESOLVER": "crawler.resolver.LoopbackOnlyResolver",
 }
 
 

@@ -49,8 +49,8 @@ def test_stats_prints_a_table_per_site(db):
     assert result.exit_code == 0
     assert result.output.splitlines() == [
         "site       articles  duplicates  pages  failures  last_crawl",
-        "baocantho         1           1      0         1  2026-03-02T10:00:00+00:00",
-        "plo               1           0      0         0  2026-03-01T10:00:00+00:00",
+        "baocantho         1           1      0         1  2026-03-02 17:00 +07:00",
+        "plo               1           0      0         0  2026-03-01 17:00 +07:00",
         "total             2           1      0         1",
     ]
 

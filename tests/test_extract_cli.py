@@ -34,8 +34,9 @@ def test_manifest_gives_one_json_line_per_page_in_order_and_failures_do_not_stop
                         f"{PAGES / 'tuoitre-list.html.gz'}\thttps://tuoitre.vn/kinh-doanh.htm\n"
                         f"{PAGES / 'plo-874982.html.gz'}\thttps://plo.vn/x-post874982.html\n", encoding="utf-8")
     result = run("--manifest", str(manifest))
-    assert result.exit_code == 0
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 1    # every page was tried; two were rejected
+    assert result.stderr == f'Error: {manifest}: 2 pages could not be extracted (their lines have an "error")\n'
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [Path(r["path"]).name for r in rows] == ["vnexpress-4954454.html.gz", "missing.html",
                                                     "tuoitre-list.html.gz", "plo-874982.html.gz"]
     assert rows[0]["title"] and rows[3]["extractor"] == "cms@1"

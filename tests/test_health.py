@@ -239,7 +239,7 @@ def test_a_redesign_raises_an_alarm_naming_the_site_and_signals_and_it_clears_wh
         assert (alarm["status"], alarm["signals"]) == (DEGRADED, "dated, generic, sapo")
         assert "body taken by the generic fallback, not the site's layout, on 100% of new articles" in alarm["reason"]
         assert "dates missing on 100% of new articles (usually 0%)" in alarm["reason"]
-        assert re.search(r"^baolaocai: degraded since \S+ \S+: .*generic fallback", out, re.M)
+        assert re.search(r"^baolaocai: degraded since \S+ \S+ \+07:00: .*generic fallback", out, re.M)
         table = CliRunner().invoke(cli, ["health", "--db", str(db)])
         assert table.exit_code == 0                       # degraded is not broken
         assert re.search(r"^baolaocai\s+degraded\s+.*dated, generic, sapo", table.output, re.M)
@@ -315,7 +315,7 @@ def test_health_command_exits_nonzero_when_a_site_is_broken_and_names_it(tmp_pat
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].split() == ["site", "status", "since", "last", "good", "signals", "reason"]
-    assert re.match(r"baoa\s+broken\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+fetch\s+"
+    assert re.match(r"baoa\s+broken\s+\d{4}-\d\d-\d\d \d\d:\d\d \+07:00\s+\d{4}-\d\d-\d\d \d\d:\d\d \+07:00\s+fetch\s+"
                     r"nothing fetched: 5 failures \(http_503 5\)$", lines[1])
     assert lines[-1] == "Error: 1 site broken: baoa"
     assert CliRunner().invoke(cli, ["health", "--db", str(db), "--site", "baob"]).output == \
@@ -330,7 +330,7 @@ def test_crawl_summary_has_a_line_for_each_site_that_is_not_ok():
                          "baob": {"status": OK, "since": None, "reason": ""},
                          "baoc": {"status": LEARNING, "since": None, "reason": ""}}}
     lines = summary_lines(result)
-    assert lines[4:] == ["baoa: broken since 2026-06-07 06:00: nothing fetched: 5 failures (http_503 5)"
+    assert lines[4:] == ["baoa: broken since 2026-06-07 13:00 +07:00: nothing fetched: 5 failures (http_503 5)"
                          " (see tintinh health)"]
 
 

@@ -9,7 +9,7 @@ from html import escape
 
 PER_DAY_SQL = """
 SELECT substr(published_at, 1, 10) AS day,
-       coalesce(nullif(province, ''), '(national)') AS province,
+       coalesce(nullif(province, ''), 'national') AS province,
        count(*) AS articles
 FROM articles
 WHERE published_at >= date(substr((SELECT max(published_at) FROM articles), 1, 10),

@@ -1,8 +1,9 @@
 """datasette plugin for tintinh archives (registered by `tintinh serve`; plain datasette loads it
 through --plugins-dir archive/datasette/plugins).
 
-- SQL functions on every connection: vi_fold, vi_tone, vi_snippet (archive.search) and
-  canonical_url; escape_fts also unifies tone placement, so ?_search= on the exact-accent index
+- SQL functions on every connection: vi_fold, vi_tone, vi_snippet (archive.search),
+  canonical_url and vi_province (common.provinces: any name of a province → today's);
+  escape_fts also unifies tone placement, so ?_search= on the exact-accent index
   (&_fts_table=articles_fts_exact) finds "Hoà" and "Hòa" alike.
 - /-/tintinh/chart (and .json): articles per day per province.
 - `snippet` cells render their <mark> highlights; everything else in them stays escaped.
@@ -29,6 +30,7 @@ from archive.datasette.article import load_article
 from archive.datasette.chart import PER_DAY_SQL, line_chart_svg, per_day_series
 from archive.datasette.display import TIME_ZONE_LABEL
 from archive.datasette.search_page import search_view
+from common.provinces import province_label
 from common.text import unify_tones
 from common.urls import BadURL, canonical_url, host_aliases
 
@@ -83,6 +85,12 @@ def _escape_fts(query):
     return unify_tones(escape_fts(query or "")) or '""'  # "" matches nothing; empty is an error
 
 
+def _province(name):
+    """vi_province(name): today's province for any spelling of a new or old one ("yen bai" →
+    "Lào Cai", "TP.HCM" → "Hồ Chí Minh"), "national" for the national label, else `name` as given."""
+    return province_label(name) or name if isinstance(name, str) else name
+
+
 # trylast: datasette's own prepare_connection registers escape_fts; ours must come after it.
 @hookimpl(trylast=True)
 def prepare_connection(conn):
@@ -90,6 +98,7 @@ def prepare_connection(conn):
     conn.create_function("canonical_url", 1, _canonical_url_function(_registered_aliases(conn)),
                          deterministic=True)
     conn.create_function("escape_fts", 1, _escape_fts, deterministic=True)
+    conn.create_function("vi_province", 1, _province, deterministic=True)
 
 
 @hookimpl

@@ -26,7 +26,7 @@ WHERE EXISTS (SELECT 1 FROM articles a WHERE a.site = s.slug)
 ORDER BY s.name
 """
 PROVINCES_SQL = """
-SELECT DISTINCT province FROM articles WHERE province IS NOT NULL AND province != ''
+SELECT DISTINCT province FROM article_provinces
 UNION SELECT province_before FROM sites WHERE province_before IS NOT NULL AND province_before != ''
 ORDER BY 1
 """

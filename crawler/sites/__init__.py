@@ -4,9 +4,9 @@ Every outlet is a ``[[site]]`` table; this module only reads it, checks it and a
 by slug, by URL and by host. Hosts are compared without ``www.``/``m.``/``amp.`` prefixes so any
 form of a known domain finds its site.
 
-``provinces.toml`` is the gazetteer: the 34 provinces since the 1 July 2025 merger, the 63 before
-it merged into each, and common spellings, so a province is found by any of its names
-(`resolve_province`), and `coverage` says which outlets cover each province.
+The gazetteer (common/provinces.toml, read by common.provinces) holds the 34 provinces since the
+1 July 2025 merger, the 63 before it merged into each, and common spellings, so `select_sites`
+finds outlets by any name of a province, and `coverage` says which outlets cover each province.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from common import urls
-from common.text import fold_accents, nfc, unify_tones
+from common.provinces import GAZETTEER as PROVINCES_TOML  # noqa: F401  (where the gazetteer lives)
+from common.provinces import (Province, load_provinces, only_before_merger, province_key,  # noqa: F401
+                              resolve_province)
+from common.text import nfc
 
 SITES_TOML = files(__name__) / "sites.toml"  # read from the package: also inside a zipped egg (Scrapyd)
-PROVINCES_TOML = Path(__file__).with_name("provinces.toml")
 
 CMS_FAMILIES = frozenset({"cms", "afcbc", "content-fck", "sc-longform", "own"})
 # Same keys as a family in families.toml; every value is a list of CSS selectors.
@@ -223,62 +225,9 @@ def host_aliases() -> dict[str, str]:
 
 
 # -- provinces ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Province:
-    """A province or centrally-run city since 1 July 2025, with the provinces merged into it."""
-    name: str
-    before: tuple[str, ...]
-
-
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_PREFIXES = ("thanh pho ", "tp ", "tinh ")
-
-
-def _province_key(name: str) -> str:
-    # "Thanh Hoá", "thanh hoa", "THANH HÓA" are one province; so are "TP. Hồ Chí Minh" and
-    # "Hồ Chí Minh", "Bà Rịa–Vũng Tàu" and "Bà Rịa - Vũng Tàu"
-    key = _NOT_ALNUM.sub(" ", fold_accents(unify_tones(nfc(name or ""))).lower()).strip()
-    for prefix in _PREFIXES:
-        if key.startswith(prefix) and len(key) > len(prefix):
-            return key[len(prefix):]
-    return key
-
-
-@cache
-def load_provinces() -> tuple[Province, ...]:
-    """The 34 provinces of provinces.toml, in its order."""
-    data = tomllib.loads(PROVINCES_TOML.read_text(encoding="utf-8"))
-    return tuple(Province(nfc(p["name"]), tuple(nfc(b) for b in p["before"])) for p in data["province"])
-
-
-@cache
-def _gazetteer() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """({key: new name}, {key: old name}, {old name: new name}), aliases included."""
-    new, old, merged_into = {}, {}, {}
-    for province in load_provinces():
-        new[_province_key(province.name)] = province.name
-        for name in province.before:
-            old[_province_key(name)] = name
-            merged_into[name] = province.name
-    aliases = tomllib.loads(PROVINCES_TOML.read_text(encoding="utf-8")).get("aliases", {})
-    for spelling, name in aliases.items():
-        key, target = _province_key(spelling), _province_key(name)
-        if target in new:
-            new[key] = new[target]
-        else:
-            old[key] = old[target]
-    return new, old, merged_into
-
-
-def resolve_province(name: str) -> tuple[str | None, str | None]:
-    """(province since the merger, province before it) named by `name`, in the gazetteer's
-    spelling; either may be None. A name of both eras ("Phú Thọ") gives both; an old name gives
-    the province it was merged into: "Yên Bái" → ("Lào Cai", "Yên Bái"), "hcm" → ("Hồ Chí Minh", None)."""
-    new, old, merged_into = _gazetteer()
-    key = _province_key(name)
-    before = old.get(key)
-    return new.get(key) or (merged_into[before] if before else None), before
+# The gazetteer is common/provinces.toml, read by common.provinces (extraction and the archive
+# tag articles with it too): `load_provinces`, `resolve_province` are its.
+_province_key = province_key
 
 
 def select_sites(province: str | None = None) -> list[Site]:
@@ -298,7 +247,7 @@ def select_sites(province: str | None = None) -> list[Site]:
     if now is None:  # a name the gazetteer does not know: the registry's own spelling, if any
         return [s for s in sites if key in (_province_key(s.province), _province_key(s.province_before))]
     now_key = _province_key(now)
-    if before is not None and key not in _gazetteer()[0]:   # only a pre-merger name
+    if before is not None and only_before_merger(province):
         before_key = _province_key(before)
         return [s for s in sites if not s.national
                 and (_province_key(s.province_before) == before_key or _province_key(s.province) == now_key)]

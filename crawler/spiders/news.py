@@ -35,7 +35,7 @@ from common.urls import BadURL, canonical_url
 from crawler import discovery
 from crawler.guard import Refused
 from crawler.robots import ROBOTS_META, RobotsUnavailable
-from crawler.sites import Site, bare_host, get_site, host_aliases, load_sites, site_for_url
+from crawler.sites import Site, UnknownSite, bare_host, get_site, host_aliases, load_sites, site_for_url
 from pipelines import decode
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -162,6 +162,8 @@ class NewsSpider(scrapy.Spider):
         if bool(site) == bool(url):
             raise ValueError("give either -a site=SLUG[,SLUG…|all] or -a url=URL")
         self.start_url = url
+        if str(limit).strip() and not str(limit).strip().isdigit():
+            raise ValueError(f"-a limit must be a whole number, not {limit!r}")
         self.limit = int(limit) if limit else 0
         self.refresh_arg = str(refresh).lower() in {"1", "true", "yes"}
         self.targets: dict[str, _Target] = {}
@@ -179,6 +181,15 @@ class NewsSpider(scrapy.Spider):
         self._seen: set[int] = set()
         self._archive: Archive | None = None
         self.ok_responses = 0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        try:
+            return super().from_crawler(crawler, *args, **kwargs)
+        except (UnknownSite, ValueError) as e:
+            # `scrapy crawl news -a site=nope`: one line and exit status 1, not an asyncio
+            # traceback (Scrapy logs any Exception raised while it creates the spider as one)
+            raise SystemExit(f"error: {e}") from None
 
     @property
     def slugs(self) -> list[str]:
