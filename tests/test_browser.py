@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from test_datasette import CORRECTED, demo_archive, running_server
 
@@ -183,3 +185,41 @@ def test_articles_table_and_stories_fit_a_screen(browser, demo, shots):
     open_page(browser, base, "/demo/articles")
     browser.find_element(By.CSS_SELECTOR, "td.col-title a").click()
     assert browser.find_element(By.CSS_SELECTOR, "h1.headline").text
+
+
+def test_chart_shows_a_tooltip_and_a_bar_opens_its_articles(browser, demo, shots):
+    base, _ = demo
+    browser.set_window_size(1280, 1300)  # the screenshot's size, so that the tooltip stays where it is
+    open_page(browser, base, "/-/tintinh/chart")  # the dashboard, drawn by vega-lite from the plugin's own files
+    bars = "#chart-over-time svg path[role='graphics-symbol']"
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, bars))
+    assert urllib.parse.urlsplit(browser.current_url).path == "/-/dashboards/demo"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-totals svg path[role='graphics-symbol']")) >= 6
+    bar = browser.find_elements(By.CSS_SELECTOR, bars)[-1]  # the newest week's top bar
+    ActionChains(browser).move_to_element(bar).perform()
+    tooltip = WebDriverWait(browser, 5).until(
+        lambda b: [e for e in b.find_elements(By.ID, "vg-tooltip-element") if e.is_displayed() and e.text])[0]
+    shown = dict(line.rsplit(" ", 1) if line.startswith("articles") else line.split(" ", 1)
+                 for line in tooltip.text.replace("province or paper", "series").splitlines())
+    first, last = shown["period"].split(" – ")
+    assert datetime.fromisoformat(first).weekday() == 0 and datetime.fromisoformat(last).weekday() == 6
+    screenshot(browser, shots, "chart.png", height=1300)
+    bar.click()
+    WebDriverWait(browser, 10).until(lambda b: urllib.parse.urlsplit(b.current_url).path == "/demo/articles")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)
+    assert query["published_at__gte"] == [first]
+    assert query["_where"] == [f"+id in (select article_id from article_provinces where province = '{shown['series']}')"]
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    assert len(rows) == int(shown["articles"]) >= 1
+    assert all(first <= t[:10] <= last for t in texts(browser, "td.col-published_at"))
+
+
+def test_search_all_lists_matching_articles(browser, demo):
+    base, _ = demo
+    open_page(browser, base, "/-/search", q="lao cai")
+    rows = "#search-all-results table.rows-and-columns tr td"
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, rows))
+    assert "in demo: articles" in browser.find_element(By.CSS_SELECTOR, "#search-all-results h2").text
+    titles = [tr.find_elements(By.TAG_NAME, "td")[1].text
+              for tr in browser.find_elements(By.CSS_SELECTOR, "#search-all-results table.rows-and-columns tr")[1:]]
+    assert titles and any("Lào Cai" in t for t in titles)

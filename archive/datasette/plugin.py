@@ -5,7 +5,11 @@ through --plugins-dir archive/datasette/plugins).
   canonical_url and vi_province (common.provinces: any name of a province → today's);
   escape_fts also unifies tone placement, so ?_search= on the exact-accent index
   (&_fts_table=articles_fts_exact) finds "Hoà" and "Hòa" alike.
-- /-/tintinh/chart (and .json): articles per day per province.
+- /-/tintinh/chart: the chart of articles over time (a datasette-dashboards dashboard per archive,
+  archive.datasette.dashboard); .json: its data (the articles_over_time canned query).
+- the magic parameter :_tintinh_articles (the absolute URL of the archive's articles table) for
+  canned queries' links: the search_feed query's entries link to their article pages.
+- datasette-search-all finds `articles` searchable (Database.fts_table reads metadata's fts_table).
 - `snippet` cells render their <mark> highlights; everything else in them stays escaped.
 - pages table views leave out the raw-body blob unless ?_col=/_nocol= is given.
 """
@@ -15,19 +19,19 @@ import json
 import re
 import sqlite3
 from functools import lru_cache
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlencode
 
 from datasette import hookimpl
 from datasette.utils import escape_fts
 from datasette.utils.asgi import NotFound, Response
-from markupsafe import Markup, escape
 
 from archive import search
 from archive.datasette import cells
 from archive.datasette.metadata import metadata_for
 from archive.dbfile import ArchiveError, connect_readonly
 from archive.datasette.article import load_article
-from archive.datasette.chart import PER_DAY_SQL, line_chart_svg, per_day_series
+from archive.datasette.dashboard import QUERY as CHART_QUERY, dashboards_for
+from archive.datasette.feeds import FEED_PATH, with_feed_title
 from archive.datasette.display import TIME_ZONE_LABEL
 from archive.datasette.search_page import search_view
 from common.provinces import province_label
@@ -99,6 +103,12 @@ def prepare_connection(conn):
                          deterministic=True)
     conn.create_function("escape_fts", 1, _escape_fts, deterministic=True)
     conn.create_function("vi_province", 1, _province, deterministic=True)
+    conn.create_function("url_quote", 1, _url_quote, deterministic=True)
+
+
+def _url_quote(value):
+    """A value for a URL's query string (the chart's links into the articles table)."""
+    return None if value is None else quote(str(value), safe="")
 
 
 @hookimpl
@@ -109,13 +119,57 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    """Our metadata (metadata.yml) for every archive datasette serves, whatever its file name."""
-    return metadata_for(archive_names(datasette))
+    """Our metadata (metadata.yml) for every archive datasette serves, whatever its file name,
+    with a datasette-dashboards dashboard for each (the chart)."""
+    names = archive_names(datasette)
+    metadata = metadata_for(names)
+    if names and key in (None, "plugins"):
+        metadata["plugins"] = {"datasette-dashboards": dashboards_for(
+            names, lambda name: datasette.urls.table(name, "articles"))}
+    return metadata
+
+
+def _database_of_route(datasette, route):
+    return next((db for db in datasette.databases.values() if db.route == route), None)
+
+
+@hookimpl
+def register_magic_parameters(datasette):
+    """:_tintinh_articles in a canned query: the absolute URL of its archive's articles table
+    (an article page is that URL, a slash and its id), whatever the database is called."""
+    def tintinh(key, request):
+        db = _database_of_route(datasette, request.url_vars.get("database"))
+        if key != "articles" or db is None:
+            raise KeyError(key)
+        return datasette.absolute_url(request, datasette.urls.table(db.name, "articles"))
+
+    return [("tintinh", tintinh)]
+
+
+def _fts_table_from_metadata(datasette, db) -> None:
+    """Make db.fts_table(table) give the table's configured fts_table (metadata.yml:
+    articles → articles_fts). datasette finds an FTS index from the schema only, through a
+    content="table" option, and ours indexes a view (articles_fts_source); the table page reads
+    the metadata, but plugins that list searchable tables (datasette-search-all) ask
+    Database.fts_table, which found none."""
+    detect = db.fts_table
+
+    async def fts_table(table):
+        return datasette.table_metadata(db.name, table).get("fts_table") or await detect(table)
+
+    db.fts_table = fts_table
+
+
+@hookimpl
+def startup(datasette):
+    for name in archive_names(datasette):
+        _fts_table_from_metadata(datasette, datasette.databases[name])
 
 
 _PAGES_PATH = re.compile(r"^/[^/]+/pages(\.\w+)?$")
 _ARTICLES_HTML_PATH = re.compile(r"^/(?P<route>[^/]+)/articles$")
 _ARTICLES_PATH = re.compile(r"^/(?P<route>[^/]+)/articles(\.\w+)?$")
+_ARTICLES_JSON_PATH = re.compile(r"^/(?P<route>[^/]+)/articles\.json$")
 # The articles table as people read it: what the article is, whose, where, when, by whom.
 # Hashes, raw dates, URLs and internal ids stay one click away (?_all=1, or any ?_col=/_nocol=).
 READING_COLUMNS = ("title", "site", "province", "published_at", "authors", "sapo")
@@ -145,43 +199,25 @@ def asgi_wrapper(datasette):
                 elif (m := _ARTICLES_HTML_PATH.match(path)) and not chosen and "_all" not in args \
                         and _is_archive_route(datasette, m["route"]):
                     scope = _with_args(scope, "&".join(f"_col={c}" for c in READING_COLUMNS))
+                elif (m := _ARTICLES_JSON_PATH.match(path)) and "_extra" in args and not chosen \
+                        and _is_archive_route(datasette, m["route"]):
+                    # datasette 1.0-style clients (datasette-search-all's results) get the
+                    # reading columns, not every body in full, and no facets (0.5-1 s on 50,000)
+                    scope = _with_args(scope, "&".join(f"_col={c}" for c in READING_COLUMNS) + "&_nofacet=1")
                 if (m := _ARTICLES_PATH.match(path)) and args.get("_search") \
                         and not {"_sort", "_sort_desc"} & set(args) and _is_archive_route(datasette, m["route"]):
                     # The search box sorts its hits by id (newest crawled first): by publication
                     # time SQLite reads every hit's row, 5-10x slower for common words.
                     # /-/tintinh/search is the search sorted by publication time.
                     scope = _with_args(scope, "_sort_desc=id")
+                if (m := FEED_PATH.match(path)) and _is_archive_route(datasette, m["route"]):
+                    await with_feed_title(app, scope, receive, send, args)
+                    return
             await app(scope, receive, send)
 
         return table_defaults
 
     return wrap
-
-
-CHART_TEMPLATE = """{% extends "base.html" %}
-{% block title %}Articles per day per province{% endblock %}
-{% block content %}
-<h1>Articles per day per province</h1>
-<p>Database <a href="{{ urls.database(database) }}">{{ database }}</a>, the last {{ days_back }} days
-of the archive ({{ first_day or "none" }} – {{ last_day or "none" }}), top {{ top }} provinces.
-Data: <a href="{{ urls.database(database) }}/articles_per_day_per_province">canned query</a>,
-<a href="{{ json_url }}">JSON</a>.</p>
-<form method="get">
-  <label>Days <input type="number" name="days" value="{{ days_back }}" min="1" max="3660"></label>
-  <label>Provinces <input type="number" name="top" value="{{ top }}" min="1" max="12"></label>
-  <input type="hidden" name="database" value="{{ database }}">
-  <input type="submit" value="Redraw">
-</form>
-<div class="tintinh-chart">{{ svg }}</div>
-{% endblock %}
-"""
-
-
-def _int_arg(request, name, default, low, high):
-    try:
-        return min(high, max(low, int(request.args.get(name, default))))
-    except ValueError:
-        return default
 
 
 async def _archive_database(datasette, name):
@@ -196,25 +232,21 @@ async def _archive_database(datasette, name):
     return datasette.databases[names[0]]
 
 
-async def chart(datasette, request):
-    db = await _archive_database(datasette, request.args.get("database"))
-    days_back = _int_arg(request, "days", 60, 1, 3660)
-    top = _int_arg(request, "top", 8, 1, 12)
-    rows = (await db.execute(PER_DAY_SQL, {"days": days_back})).rows
-    days, series = per_day_series([tuple(r) for r in rows], top=top)
-    if request.url_vars.get("format") == "json":
-        return Response.json({"database": db.name, "days": days,
-                              "series": [{"province": p, "articles": c} for p, c in series]})
-    template = datasette.jinja_env.from_string(CHART_TEMPLATE)
-    json_url = f"{datasette.urls.path('/-/tintinh/chart.json')}?database={db.name}" \
-               f"&days={days_back}&top={top}"
-    html = await datasette.render_template(template, {
-        "database": db.name, "days_back": days_back, "top": top, "json_url": json_url,
-        "first_day": days[0] if days else None, "last_day": days[-1] if days else None,
-        "svg": Markup(line_chart_svg(days, series)),
-    }, request=request)
-    return Response.html(html)
+CHART_ARGS = ("interval", "by", "province", "paper", "since", "until")
 
+
+async def chart(datasette, request):
+    """/-/tintinh/chart: the archive's dashboard (/-/dashboards/<database>); .json: the data it
+    draws (the articles_over_time query, per day unless ?interval= says otherwise)."""
+    db = await _archive_database(datasette, request.args.get("database"))
+    args = {k: request.args[k] for k in CHART_ARGS if request.args.get(k)}
+    if request.url_vars.get("format") == "json":
+        args = {"interval": "day", **args, "_shape": "array"}
+        return Response.redirect(f"{datasette.urls.table(db.name, CHART_QUERY, format='json')}?{urlencode(args)}")
+    if args:  # the dashboard takes its defaults only when no filter is given
+        args = {"interval": "week", "by": "province", **args}
+    target = datasette.urls.path(f"/-/dashboards/{quote(db.name, safe='')}")
+    return Response.redirect(f"{target}?{urlencode(args)}" if args else target)
 
 @hookimpl
 def extra_template_vars(view_name, database, table, request, datasette):
@@ -264,4 +296,4 @@ def register_routes():
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/tintinh/search"), "label": "Search the archive"},
-            {"href": datasette.urls.path("/-/tintinh/chart"), "label": "Articles per day chart"}]
+            {"href": datasette.urls.path("/-/tintinh/chart"), "label": "Articles over time (chart)"}]

@@ -113,6 +113,12 @@ def page_url(base: str, args: dict, exact: bool, database: str, **changes) -> st
     return f"{base}?{urlencode(query)}"
 
 
+def feed_url(datasette, database: str, args: dict) -> str:
+    """The Atom feed of the search (its words, paper and province): the search_feed query."""
+    query = {k: args[k] for k in ("q", "paper", "province") if args.get(k)}
+    return f"{datasette.urls.table(database, 'search_feed', format='atom')}?{urlencode(query)}"
+
+
 async def search_view(datasette, request, database_for):
     db = await database_for(datasette, request.args.get("database"))
     await datasette.ensure_permissions(request.actor, [("view-database", db.name), "view-instance"])
@@ -140,6 +146,7 @@ async def search_view(datasette, request, database_for):
         "first_position": (args["page"] - 1) * args["size"] + 1, "candidates": CANDIDATES,
         "json_url": page_url(datasette.urls.path("/-/tintinh/search.json"), args, exact, db.name),
         "query_url": datasette.urls.query(db.name, "search_exact" if exact else "search"),
+        "feed_url": feed_url(datasette, db.name, args),
         **found,
     }, request=request)
     return Response.html(html)

@@ -8,8 +8,8 @@ needs no path.
 """
 import archive.datasette
 from archive.datasette.plugin import (  # noqa: F401  (pluggy finds the hooks on this module)
-    asgi_wrapper, extra_template_vars, get_metadata, menu_links, prepare_connection, register_routes,
-    render_cell)
+    asgi_wrapper, extra_template_vars, get_metadata, menu_links, prepare_connection,
+    register_magic_parameters, register_routes, render_cell, startup)
 from datasette.plugins import pm
 
 if not pm.is_registered(archive.datasette):
