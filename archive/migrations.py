@@ -240,6 +240,20 @@ CREATE TABLE discovery_pages (
 CREATE INDEX discovery_pages_site ON discovery_pages(site);
 """
 
+# Incremental crawls (crawler.spiders.news): whether a run was complete for a site (not cut short
+# by --limit, Ctrl-C, closespider or a network failure: only such a run's start lets the next skip
+# entries dated before it), and per discovery page (feed, sitemap, section, start page) of a site
+# the validators its last complete run got, for conditional GETs, with the discovery pages it led
+# to (asked for again when it answers 304 Not Modified).
+DISCOVERY_PAGES = """
+ALTER TABLE crawl_runs ADD COLUMN complete INTEGER;
+CREATE TABLE discovery_pages (
+    url TEXT PRIMARY KEY, site TEXT NOT NULL, kind TEXT, etag TEXT, last_modified TEXT,
+    followed TEXT, run_id INTEGER
+);
+CREATE INDEX discovery_pages_site ON discovery_pages(site);
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
@@ -256,6 +270,8 @@ MIGRATIONS: list[Migration] = [
     (10, "search: hits sorted and grouped from an index of time, story, paper and province", SEARCH_ORDER_INDEX),
     (11, "provinces: every province an article is about (article_provinces, national when none);"
          " categories as a list", _tag_provinces),
+    (12, "incremental discovery: whether a crawl run was complete for a site, and the validators"
+         " (ETag, Last-Modified) of its discovery pages", DISCOVERY_PAGES),
 ]
 
 

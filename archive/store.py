@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 import sqlite_utils
@@ -776,6 +776,51 @@ class Archive:
         (started,) = self.conn.execute(
             "SELECT max(started) FROM crawl_runs WHERE site = ? AND finished IS NOT NULL", (site,)).fetchone()
         return started
+
+    # -- incremental discovery (migration 12) ------------------------------------------------
+    def discovery_state(self, site: str) -> "DiscoveryState":
+        """What the latest complete crawl run of `site` leaves the next one (see
+        `record_discovery`): when it began, and its discovery pages' validators
+        {url: {"etag", "last_modified", "followed": [(kind, url, lastmod), …]}}. A run cut short
+        counts for nothing; an archive that predates migration 12 has nothing."""
+        try:
+            (started,) = self.conn.execute(
+                "SELECT max(started) FROM crawl_runs WHERE site = ? AND complete = 1 AND finished IS NOT NULL",
+                (site,)).fetchone()
+            pages = {url: {"etag": etag, "last_modified": modified,
+                           "followed": [tuple(f) for f in json.loads(followed or "[]")]}
+                     for url, etag, modified, followed in self.conn.execute(
+                         "SELECT url, etag, last_modified, followed FROM discovery_pages WHERE site = ?", (site,))}
+        except sqlite3.OperationalError as e:
+            if "no such" not in str(e):
+                raise
+            return DiscoveryState(None, {})
+        return DiscoveryState(started, pages)
+
+    def record_discovery(self, run_id: int, complete: Iterable[str], pages: Iterable[dict]) -> None:
+        """At the end of a crawl run: the sites it was complete for (nothing cut short: the next
+        run may skip entries dated before this one began), and the validators of their discovery
+        pages (dicts of url, site, kind, etag, last_modified, followed), one row per URL."""
+        with self._transaction():
+            self.conn.executemany("UPDATE crawl_runs SET complete = 1 WHERE run_id = ? AND site = ?",
+                                  [(run_id, site) for site in complete])
+            self.conn.executemany(
+                "INSERT INTO discovery_pages (url, site, kind, etag, last_modified, followed, run_id)"
+                " VALUES (:url, :site, :kind, :etag, :last_modified, :followed, :run_id)"
+                " ON CONFLICT(url) DO UPDATE SET site = excluded.site, kind = excluded.kind,"
+                " etag = excluded.etag, last_modified = excluded.last_modified,"
+                " followed = excluded.followed, run_id = excluded.run_id",
+                [{"url": p["url"], "site": p["site"], "kind": p.get("kind"), "etag": p.get("etag"),
+                  "last_modified": p.get("last_modified"), "run_id": run_id,
+                  "followed": json.dumps([list(f) for f in p.get("followed") or []], ensure_ascii=False)}
+                 for p in pages])
+
+
+class DiscoveryState(NamedTuple):
+    """`Archive.discovery_state`: the start of a site's last complete run (ISO, UTC) or None, and
+    its discovery pages' validators by URL."""
+    since: str | None
+    pages: dict
 
 
 def _failure_counts(counts: Counter) -> tuple[dict, dict]:

@@ -257,9 +257,13 @@ def _crawl_report(result: dict, db) -> None:
               help="The archive to write.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N new articles per site.")
 @click.option("--refresh", is_flag=True, help="Fetch already archived articles again (new versions).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Only sitemap and feed entries from this date on (a backfill window).")
+@click.option("--backfill", is_flag=True,
+              help="Walk back to --since: every month sitemap and section page since then (resumable: run it again).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A Scrapy setting for this crawl, e.g. -s DOWNLOAD_DELAY=2 (repeatable).")
-def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
+def crawl_command(slugs, all_sites, url, db, limit, refresh, since, backfill, settings):
     """Crawl registered sites (SLUG…, or --all) or one site by --url into the archive.
 
     \b
@@ -267,6 +271,10 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     that are no article…) are recorded in the archive's failures table. Safe from cron: a
     second crawl on the same archive exits at once. A page and its article (or failure) are
     stored together, so a killed crawl loses nothing: what is missing is fetched next run.
+    Runs after a complete one are cheap: feeds, sitemaps and sections are asked for with its
+    ETag/Last-Modified (304: nothing to read), entries dated before it began are skipped.
+    --url explores a site: its feeds, robots.txt sitemaps, the sections of its navigation and
+    their next pages; a line says why when nothing is found.
     Exit status 1 when nothing at all could be fetched, or when the archive stopped taking
     writes (full disk, file size limit, read-only, damaged: the crawl stops, one line says why);
     2 when a -s value does not fit its setting (checked before anything is fetched).
@@ -281,8 +289,11 @@ def crawl_command(slugs, all_sites, url, db, limit, refresh, settings):
     if sum((bool(slugs), all_sites, bool(url))) != 1:
         raise _usage_error("name one or more sites, or give --all, or --url URL (see tintinh crawl -h)")
     overrides = _scrapy_settings(settings)
+    if backfill and since is None:
+        raise _usage_error("--backfill walks back to a date: give --since YYYY-MM-DD")
     try:
         result = crawl(slugs, all_sites=all_sites, url=url, db=db, limit=limit, refresh=refresh,
+                       since=since.date().isoformat() if since else None, backfill=backfill,
                        settings=overrides, progress=click.echo)
     except (UnknownSite, CrawlLocked, ArchiveError) as e:
         raise click.ClickException(str(e)) from None

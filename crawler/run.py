@@ -52,13 +52,18 @@ def crawl_settings(db: str, refresh: bool = False, overrides: dict | None = None
 
 def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, url: str | None = None,
           db: str = "archive.db", limit: int | None = None, refresh: bool = False,
+          since: str | None = None, backfill: bool = False,
           settings: dict | None = None, progress: Callable[[str], None] = print) -> dict:
     """Crawl registered sites (or one site by URL) into the archive at `db`.
 
+    `since` (YYYY-MM-DD): only sitemap and feed entries from that date on (a backfill window);
+    with `backfill`, every month sitemap and section page back to that date is read.
+
     Returns {"run_id", "sites": {slug: counters}, "responses", "seconds", "finish_reason",
-    "stopped", "not_stored"}: `stopped` is None, or the one-line reason the archive stopped taking
+    "stopped", "not_stored", "notes"}: `stopped` is None, or the one-line reason the archive stopped taking
     writes (full disk, size limit, read-only, damage), which stopped the crawl; `not_stored` pages
-    were fetched after that and are fetched again next run.
+    were fetched after that and are fetched again next run; `notes` {site: line} says why
+    nothing was found on a site where nothing was.
     Raises crawler.sites.UnknownSite for an unknown slug, archive.lock.CrawlLocked when another
     crawl holds the archive, archive.store.ArchiveError when `db` cannot be an archive (not one,
     damaged, read-only, no room), ValueError when there is nothing to crawl.
@@ -68,6 +73,8 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
     sites = [get_site(slug) for slug in slugs]
     if bool(sites) == bool(url):
         raise ValueError("name one or more sites, --all, or --url URL")
+    if backfill and not since:
+        raise ValueError("a backfill walks back to a date: give --since YYYY-MM-DD")
     with db_lock(db):
         Archive(db).close()  # create, check, migrate it now: a bad file is one clear error, not a crawl's
         scrapy_settings = crawl_settings(db, refresh, settings)
@@ -82,13 +89,15 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
         if url:
             progress(f"{url}: discovering feeds, sitemaps and article links")
         started = time.monotonic()
-        process.crawl(crawler, site=",".join(s.slug for s in sites), url=url or "", limit=limit or "")
+        process.crawl(crawler, site=",".join(s.slug for s in sites), url=url or "", limit=limit or "",
+                      since=since or "", backfill="1" if backfill else "")
         process.start()
         result = {"run_id": None, "sites": {}, "not_stored": 0, **(crawler.stats.get_value(SUMMARY_STAT) or {})}
         result["stopped"] = crawler.stats.get_value(STOPPED_STAT)
         result["seconds"] = round(time.monotonic() - started, 2)
         result["responses"] = getattr(crawler.spider, "ok_responses", 0)
         result["finish_reason"] = crawler.stats.get_value("finish_reason")
+        result["notes"] = crawler.spider.notes() if crawler.spider is not None else {}
         reporter.stop()
     return result
 
@@ -127,6 +136,9 @@ def summary_lines(result: dict) -> list[str]:
         if row.get("reasons"):
             line += "   " + ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
         lines.append(line)
+    # one line per site where nothing was found: why, and what to try
+    for site, note in sorted((result.get("notes") or {}).items()):
+        lines.append(f"{site}: {note}")
     # one line per site whose health this run found changed (archive.health), in Vietnam time
     from archive.datasette.display import vietnam_time
 

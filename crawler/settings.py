@@ -79,8 +79,17 @@ TINTINH_DISCOVERY = ["feeds", "sitemaps", "sections"]  # where registered sites'
 TINTINH_REFRESH = False           # True: fetch article URLs already archived again (new versions)
 TINTINH_SITEMAP_CHILDREN = 20     # child sitemaps followed per sitemap index, news sitemaps first
 TINTINH_MIN_BODY_CHARS = 80       # shorter bodies are dropped as "short_body"
-TINTINH_SKIP_OLD_LASTMOD = True   # sitemap entries last modified before the site's last finished
+TINTINH_SKIP_OLD_LASTMOD = True   # sitemap and feed entries dated before the site's last complete
                                   # crawl started are not followed (not in a --refresh crawl)
+TINTINH_CONDITIONAL_GET = True    # feeds, sitemaps, sections asked for with the last complete run's
+                                  # ETag / Last-Modified; a 304 is read as unchanged
+# A site by --url is explored from its start page: its navigation's sections (this many link hops),
+# at most TINTINH_SECTION_PAGES section pages a run, each listing's next pages while they bring new
+# articles (at most TINTINH_SECTION_NEXT_PAGES); a --backfill walks next pages back to its date.
+TINTINH_SECTION_DEPTH = 1
+TINTINH_SECTION_PAGES = 40
+TINTINH_SECTION_NEXT_PAGES = 2
+TINTINH_BACKFILL_PAGES = 5000     # section pages a --backfill reads per site at most
 
 # Discovery feeds the scheduler as it drains: at most TINTINH_QUEUE_AHEAD article requests per site
 # wait for the downloader, the rest unread inside their sitemap or feed (crawler/queues.py). The

@@ -243,6 +243,9 @@ class StorePipeline:
                 health = self.archive.finish_run(self.run_id, {
                     site: {k: v for k, v in row.items() if k not in ("skipped", "reasons")}
                     for site, row in summary.items()})
+                # the sites this run was complete for and their discovery pages' validators (crawler.spiders.news)
+                if discovered := getattr(self.crawler.spider, "discovered", None):
+                    self.archive.record_discovery(self.run_id, **discovered())
         except StorageError as e:
             self.stopped = str(e)
         finally:

@@ -136,3 +136,23 @@ def article_page(n: int) -> bytes:
     return (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Bài số {n}</title></head>'
             f'<body><article><h1>Bài báo số {n}: {" ".join(rng.choice(_WORDS) for _ in range(5))}</h1>'
             f'{paragraphs}</article></body></html>').encode("utf-8")
+
+
+def conditional(body: bytes | str, etag: str | None = None, last_modified: str | None = None,
+                content_type: str = "text/html; charset=utf-8", log: list | None = None) -> Route:
+    """A page with validators (ETag and/or Last-Modified) that answers 304 Not Modified to a
+    request whose If-None-Match or If-Modified-Since matches them. `log` gets each request's
+    (path, If-None-Match, If-Modified-Since, status answered)."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    validators = {k: v for k, v in (("ETag", etag), ("Last-Modified", last_modified)) if v}
+
+    def route(h: BaseHTTPRequestHandler) -> None:
+        asked_etag, asked_since = h.headers.get("If-None-Match"), h.headers.get("If-Modified-Since")
+        unchanged = (etag and asked_etag == etag) or (not etag and last_modified and asked_since == last_modified)
+        if log is not None:
+            log.append((h.path, asked_etag, asked_since, 304 if unchanged else 200))
+        if unchanged:
+            respond(h, 304, b"", {**validators, "Content-Length": "0"})
+        else:
+            respond(h, 200, data, {"Content-Type": content_type, **validators})
+    return route
