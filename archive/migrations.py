@@ -267,6 +267,8 @@ MIGRATIONS: list[Migration] = [
     (6, "failures: one row per URL and reason, with first and latest time and a count", FAILURES_ONCE_PER_URL),
     (7, "crawl runs: failures by reason, extraction signals and site health (archive.health)", RUN_SIGNALS),
     (8, "stories: a view with one row per story (its papers, first and last time)", STORIES_VIEW),
+    (9, "search: no commit merges a whole level of 16 segments (crisismerge 64); the crawl's writer"
+        " merges a little at a time", _search_sql("MERGE_TUNING_SQL")),
     (10, "search: hits sorted and grouped from an index of time, story, paper and province", SEARCH_ORDER_INDEX),
     (11, "provinces: every province an article is about (article_provinces, national when none);"
          " categories as a list", _tag_provinces),
