@@ -205,3 +205,17 @@ def test_crawl_writes_every_response_to_rotating_warc_files(tmp_path):
     assert seen["https://baolaocai.vn/song-dep-tu-nhung-dieu-gian-di-post404649.html"] == html(
         "https://baolaocai.vn/song-dep-tu-nhung-dieu-gian-di-post404649.html")
     assert any(u.endswith("robots.txt") for u in seen)   # discovery responses are kept too
+
+
+def test_import_warc_reads_stdin_and_takes_the_hosts_of_a_hosts_file(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    build_warc(warc, truncate_last=False)
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text("bao-chua-dang-ky.vn\n\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    with open(warc, "rb") as stdin:
+        done = subprocess.run([str(TINTINH), "import-warc", "-", "--db", str(db), "--hosts", str(hosts)],
+                              stdin=stdin, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    sites = {a["site"] for a in articles(db).values()}
+    assert "bao-chua-dang-ky.vn" in sites and {"baolaocai", "plo", "tuoitre", "dantri"} <= sites
