@@ -1,6 +1,7 @@
 """The archive: one SQLite file (WAL) that never loses or doubles an article.
 
-`Archive` owns the database. Pages are kept raw (zlib) for reprocessing; articles are
+`Archive` owns the database. Pages are kept raw (zstd; zlib in older archives, still read)
+for reprocessing; articles are
 deduplicated in order by canonical URL (`common.urls`), exact content hash, and near-duplicate
 MinHash/LSH signatures (`archive.dedup`) whose buckets live in SQLite, so a check is a few
 indexed lookups at any archive size and survives restarts.
@@ -18,7 +19,6 @@ import os
 import re
 import sqlite3
 import unicodedata
-import zlib
 from collections import Counter, defaultdict
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -33,6 +33,7 @@ from archive import dedup, health, search
 from archive.dbfile import (ArchiveDamaged, ArchiveError, StorageError, check_file, connect_readonly,
                             read_error, read_only_error, storage_error, writable)
 from archive.migrations import MigrationError, applied, migrate
+from archive.pagecodec import compress_page, decompress_page
 from common.provinces import article_provinces
 from common.text import clean_lines, content_key, fold_spaces, nfc, split_categories
 from common.urls import BadURL, article_canonical, canonical_url, host_aliases
@@ -44,6 +45,7 @@ BOILERPLATE_ARTICLES = 3   # a line already on this many articles of a site is i
 # New LSH bucket rows (20 an article) kept in the small tables before one sorted merge into the
 # big ones (migration 4): a commit dirties few pages, the big tables are rewritten once per ~10k articles.
 MERGE_ROWS = 200_000
+FOLD_SLICE = 5_000    # rows `fold_dedup_rows` moves in one transaction (a few tens of ms)
 COMPLETENESS_FIELDS = ("title", "sapo", "body", "authors", "published_at", "category",
                        "tags", "images")
 STATUSES = ("new", "updated", "unchanged", "duplicate")
@@ -130,6 +132,7 @@ class Archive:
         # migration 3): one FTS segment per transaction instead of one per article.
         self._fts = not readonly and 3 in applied(self.conn)
         self._deferring = 0  # vi_fts_deferred(): 1 only while our INSERT runs
+        self._merge_tables = [search.FTS_TABLE, search.EXACT_FTS_TABLE]  # merge_search's turn
         self._fts_pending = False  # rows inserted but not yet indexed (in temp.fts_pending)
         if self._fts:
             self.conn.create_function("vi_fts_deferred", 0, lambda: self._deferring)
@@ -139,6 +142,10 @@ class Archive:
         self._depth = 0
         self._unusable: StorageError | None = None  # set by the first write the file refused
         self._recent_rows: int | None = None  # rows in lsh_buckets (counted lazily)
+        self._folding = False   # fold_dedup_rows has moved part of the small tables
+        # A crawl's writer (archive.writer) folds the small dedup tables between its transactions
+        # (`fold_dedup_rows`), not inside one that stores a page.
+        self.defer_folds = False
         self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         self._pool, self._pool_size = None, 0  # worker processes of store_many
 
@@ -265,10 +272,12 @@ class Archive:
 
     def _merge_dedup_rows(self) -> None:
         """Move the small dedup tables into the big `_merged` ones once they hold MERGE_ROWS bucket
-        rows: one pass in key order touches each big-table page once (migration 4)."""
+        rows: one pass in key order touches each big-table page once (migration 4). A crawl's
+        writer (`defer_folds`) moves them in slices between its transactions instead
+        (`fold_dedup_rows`), unless they have grown to twice that."""
         if self._recent_rows is None:
             self._recent_rows = self.conn.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0]
-        if self._recent_rows < MERGE_ROWS:
+        if self._recent_rows < MERGE_ROWS * (2 if self.defer_folds else 1):
             return
         self.conn.execute("INSERT OR IGNORE INTO lsh_buckets_merged SELECT bucket, article_id FROM lsh_buckets")
         self.conn.execute("DELETE FROM lsh_buckets")
@@ -276,6 +285,48 @@ class Archive:
                           " ON CONFLICT(site, line) DO UPDATE SET articles = articles + excluded.articles")
         self.conn.execute("DELETE FROM common_lines")
         self._recent_rows = 0
+
+    def fold_dedup_rows(self, rows: int = FOLD_SLICE) -> bool:
+        """Once the small dedup tables hold MERGE_ROWS bucket rows, move their first `rows` rows (in
+        key order) into the big ones, in a short transaction of its own; whether more is due. Rows
+        move whole (added to and deleted from the tables lookups read together), so any slice
+        leaves the archive as it was to a reader."""
+        if self._recent_rows is None:
+            self._recent_rows = self.conn.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0]
+        if not self._folding and self._recent_rows < MERGE_ROWS:
+            return False
+        with self._transaction():
+            last = self.conn.execute("SELECT bucket, article_id FROM lsh_buckets ORDER BY bucket, article_id"
+                                     " LIMIT 1 OFFSET ?", (rows - 1,)).fetchone()
+            bound, params = ("WHERE (bucket, article_id) <= (?, ?)", last) if last else ("", ())
+            self.conn.execute(f"INSERT OR IGNORE INTO lsh_buckets_merged SELECT bucket, article_id FROM lsh_buckets {bound}",
+                              params)
+            moved = self.conn.execute(f"DELETE FROM lsh_buckets {bound}", params).rowcount
+            last = self.conn.execute("SELECT site, line FROM common_lines ORDER BY site, line LIMIT 1 OFFSET ?",
+                                     (rows - 1,)).fetchone()
+            bound, params = ("WHERE (site, line) <= (?, ?)", last) if last else ("WHERE 1", ())
+            self.conn.execute(f"INSERT INTO common_lines_merged SELECT site, line, articles FROM common_lines {bound}"
+                              " ON CONFLICT(site, line) DO UPDATE SET articles = articles + excluded.articles", params)
+            self.conn.execute(f"DELETE FROM common_lines {bound}", params)
+            lines_left = last is not None   # a full slice: there may be more
+        self._recent_rows = max(0, self._recent_rows - moved) if self._recent_rows is not None else None
+        # a fold once begun goes on until both small tables are empty
+        self._folding = bool(self._recent_rows or lines_left)
+        return self._folding
+
+    def merge_search(self, pages: int) -> bool:
+        """About `pages` pages of the search indexes' segment merging, one index at a time in its
+        own short transaction (archive.writer runs it between stores, so that no commit waits for
+        a large merge: migration 9); whether there may be more to do."""
+        if not self._fts:
+            return False
+        for _ in (search.FTS_TABLE, search.EXACT_FTS_TABLE):
+            table = self._merge_tables[0]
+            self._merge_tables.reverse()   # the other index next time
+            with self._transaction():
+                if search.merge_step(self.conn, table, pages):
+                    return True
+        return False
 
     # -- sites and runs -------------------------------------------------------------------
     def _registered_aliases(self) -> dict[str, str]:
@@ -412,7 +463,7 @@ class Archive:
     def record_page(self, *, url: str, final_url: str | None, status: int | None, headers: dict,
                     body: bytes | None, fetched_at: str, site: str, run_id: int | None = None,
                     failure: str | None = None) -> int:
-        """Keep one fetch. The body is stored zlib-compressed, once per distinct content.
+        """Keep one fetch. The body is stored compressed (archive.pagecodec), once per distinct content.
         (A crawl stores a page with its article or failure: `store_fetch`.)"""
         with self._transaction():
             page_id = self._insert_page(url=url, final_url=final_url, status=status, headers=headers,
@@ -437,7 +488,7 @@ class Archive:
         sha1 = hashlib.sha1(body).hexdigest() if body is not None else None
         stored = sha1 and self.conn.execute(
             "SELECT 1 FROM pages WHERE body_sha1 = ? AND body IS NOT NULL LIMIT 1", (sha1,)).fetchone()
-        blob = zlib.compress(bytes(body), 6) if body is not None and not stored else None
+        blob = compress_page(body) if body is not None and not stored else None
         if failure is None and status is not None and status >= 400:
             failure = f"http {status}"
         return self.conn.execute(
@@ -455,7 +506,7 @@ class Archive:
         if blob is None and sha1:
             blob = self.conn.execute("SELECT body FROM pages WHERE body_sha1 = ? AND body IS NOT NULL"
                                      " LIMIT 1", (sha1,)).fetchone()[0]
-        return zlib.decompress(blob) if blob is not None else None
+        return decompress_page(blob) if blob is not None else None
 
     def record_failure(self, *, url: str, reason: str, site: str, run_id: int | None = None,
                        detail: str = "", fetched_at: str | None = None) -> int:

@@ -3,55 +3,29 @@
 
     .venv/bin/python bench/crawl_speed.py [--per-site 25] [--db /tmp/crawl-bench.db]
 
-A local mirror (crawler.mirror) serves, for each real vi-news page of a site with a registered feed, --per-site
-copies under distinct URLs of its site (a `?v=N` query, which canonical URLs keep), each with
-one word changed so every copy goes through the whole pipeline and is stored (each copy
-declares the original's rel=canonical, so the archive keeps one article per page and the
-copies as its versions); one feed per site lists them.
+A local mirror (crawler.mirror) serves, for each real vi-news page of a site with a registered
+feed, --per-site DISTINCT articles (bench/crawl_compare.py's mirror: each copy under its own URL,
+declaring itself as its canonical URL, its text made of other corpus sentences), so every page
+goes through the whole pipeline and is stored as a new article; one feed per site lists them.
 The crawl runs with the origin override and no politeness delay (it is our own server), so
 the figure is the pipeline's throughput, not a site's: a real crawl is bound by DOWNLOAD_DELAY
-and AutoThrottle (about 1 page/s per site with the default settings).
+and AutoThrottle (about 1 page/s per site with the default settings). bench/crawl_compare.py
+puts the same crawl beside a bare Scrapy spider.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from crawler.mirror import MirrorServer, Route, route_key  # noqa: E402
+from crawl_compare import build_mirror  # noqa: E402
+from crawler.mirror import MirrorServer  # noqa: E402
 from crawler.run import crawl  # noqa: E402
-from crawler.sites import site_for_url  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpora" / "vi-news" / "pages"
-
-
-def build_routes(per_site: int) -> tuple[dict[str, Route], list[str]]:
-    routes, slugs = {}, []
-    for gold_path in sorted(CORPUS.glob("*.gold.json")):
-        gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        html = gold_path.with_name(gold_path.name.replace(".gold.json", ".html")).read_bytes()
-        site = site_for_url(gold["url"])
-        if site is None or not site.feeds:   # the bench discovers through feeds only
-            continue
-        slugs.append(site.slug)
-        items = []
-        for n in range(per_site):
-            url = f"{gold['url']}?v={n}"
-            # one changed word in the body: a distinct article, not an exact duplicate
-            body = html.replace(b"</p>", f" (bản {n})</p>".encode(), 1)
-            routes[route_key(url)] = Route(body=body)
-            items.append(f"<item><link>{url.replace('&', '&amp;')}</link></item>")
-        feed = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-                + "".join(items) + "</channel></rss>").encode()
-        for feed_url in site.feeds:
-            routes[route_key(feed_url)] = Route(body=feed, content_type="application/rss+xml")
-    return routes, slugs
 
 
 def main() -> None:
@@ -60,7 +34,7 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="archive file (default: a temporary one)")
     args = parser.parse_args()
     db = args.db or str(Path(tempfile.mkdtemp()) / "crawl-bench.db")
-    routes, slugs = build_routes(args.per_site)
+    routes, slugs, _ = build_mirror(args.per_site)
     with MirrorServer(routes) as server:
         started = time.perf_counter()
         result = crawl(slugs, db=db, progress=lambda line: None, settings={

@@ -1,26 +1,30 @@
 """Search latency through datasette over HTTP: p50/p95 of full-text queries on a large archive.
 
-    .venv/bin/python bench/search_latency.py [--db archive.db] [--n 200000] [--rounds 5]
+    .venv/bin/python bench/search_latency.py [--db archive.db] [--n 200000] [--rounds 5] [--code DIR]
 
-With --db pointing at an existing archive (e.g. one built by bench/ingest.py) it is used as is;
-otherwise an archive of --n synthetic articles is built at --build-db (kept for later runs):
-real sentences from the vi-news corpus recombined into articles of 8–30 sentences, with
-province names (old and new tone placement, with and without đ) mixed in, published over a
-year. Rows go straight into `articles` through SQL (the search triggers keep the indexes),
-not through Archive.store_article: dedup speed is bench/ingest.py's subject, not this one's.
+With --db pointing at an existing archive (e.g. the one bench/ingest.py keeps with KEEP_BENCH_DB=1,
+190,000 articles) it is used as is; otherwise an archive of --n synthetic articles is built at
+--build-db (kept for later runs): real sentences from the vi-news corpus recombined into articles
+of 8–30 sentences, with province names (old and new tone placement, with and without đ) mixed
+in, published over a year. Rows go straight into `articles` through SQL (the search triggers
+keep the indexes), not through Archive.store_article: dedup speed is bench/ingest.py's subject.
 
-Then `tintinh serve` runs on a free port and a fixed set of queries (accented and not, rare and
-common, one to three syllables) is sent --rounds times to each endpoint:
-  table      /archive/articles.json?_search=…       the search box: count + facets + 20 rows
-  table-lean the same with _nocount=1&_nofacet=1&_col=title
-  canned     /archive/search.json?q=…                words side by side first, then newest; 50 rows + snippets
-  exact      /archive/search_exact.json?q=…          the exact-accent index
-and then the browsing pages (table, latest by province, per day per province, chart, stories).
+Then `tintinh serve` runs on a free port (--code DIR: tintinh from another checkout, for
+before/after figures) and a fixed set of queries (accented and not, rare and common, one to three
+syllables) is sent --rounds times to each of the README's search URLs:
+  json search          /DB/articles.json?_search=…       datasette's JSON API: row count, facets, a page of rows
+  html search          /DB/articles?_search=…            the same as the HTML table page
+  json search, lean    the JSON with _nocount=1&_nofacet=1
+  search page          /-/tintinh/search?q=…             newest first, copies of a story folded
+  canned search json   /DB/search.json?q=…               the canned query
+  exact json           /DB/search_exact.json?q=…         the exact-accent index
+and then the browsing pages (articles table, stories on two or more papers, latest by province…).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import socket
@@ -131,6 +135,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200_000, help="synthetic articles when building")
     ap.add_argument("--build-db", default="/tmp/tintinh-bench-search.db")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--code", type=Path, help="serve with tintinh from this checkout (before/after figures)")
     args = ap.parse_args()
 
     path = Path(args.db or args.build_db)
@@ -145,8 +150,9 @@ def main() -> None:
     name = path.stem
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, **({"PYTHONPATH": str(args.code)} if args.code else {}))
     proc = subprocess.Popen([str(Path(sys.executable).with_name("tintinh")), "serve", "--db", str(path),
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -158,11 +164,13 @@ def main() -> None:
                     raise SystemExit("datasette did not start")
                 time.sleep(0.2)
         endpoints = {
-            "table": lambda q: f"/{name}/articles.json?" + urllib.parse.urlencode({"_search": q}),
-            "table-lean": lambda q: f"/{name}/articles.json?" + urllib.parse.urlencode(
-                {"_search": q, "_nocount": 1, "_nofacet": 1, "_col": "title", "_size": 20}),
-            "canned": lambda q: f"/{name}/search.json?" + urllib.parse.urlencode({"q": q}),
-            "exact": lambda q: f"/{name}/search_exact.json?" + urllib.parse.urlencode({"q": q}),
+            "json search": lambda q: f"/{name}/articles.json?" + urllib.parse.urlencode({"_search": q}),
+            "html search": lambda q: f"/{name}/articles?" + urllib.parse.urlencode({"_search": q}),
+            "json search, lean": lambda q: f"/{name}/articles.json?" + urllib.parse.urlencode(
+                {"_search": q, "_nocount": 1, "_nofacet": 1}),
+            "search page": lambda q: "/-/tintinh/search?" + urllib.parse.urlencode({"q": q}),
+            "canned search json": lambda q: f"/{name}/search.json?" + urllib.parse.urlencode({"q": q}),
+            "exact json": lambda q: f"/{name}/search_exact.json?" + urllib.parse.urlencode({"q": q}),
         }
         print(f"{count} articles in {path} ({path.stat().st_size / 1e6:.0f} MB), "
               f"{len(QUERIES)} queries x {args.rounds} rounds per endpoint, sequential; each query "
@@ -179,18 +187,19 @@ def main() -> None:
                     worst = max(worst, (ms, q))
             times.sort()
             p95 = times[max(0, int(len(times) * 0.95) - 1)]
-            print(f"{label:11s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
+            print(f"{label:19s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
                   f"max {times[-1]:7.1f} ms (slowest query: {worst[1]!r}){failed_note(failed, len(times))}")
         # Browsing pages, each on its own: their cost is the archive's size, not a query's.
-        for label, path in [("table page", f"/{name}/articles"),
+        for label, path in [("articles table page", f"/{name}/articles"),
+                            ("articles table json", f"/{name}/articles.json"),
+                            ("stories on 2+ papers", f"/{name}/stories?papers__gte=2"),
+                            ("multi_paper_stories", f"/{name}/multi_paper_stories.json"),
                             ("latest by province", f"/{name}/latest_by_province.json?province=%C4%90%C3%A0+N%E1%BA%B5ng"),
-                            ("per day per province", f"/{name}/articles_per_day_per_province.json"),
-                            ("chart 60 days", "/-/tintinh/chart"),
-                            ("chart 365 days", "/-/tintinh/chart?days=365"),
-                            ("stories on 2+ papers", f"/{name}/multi_paper_stories.json")]:
+                            ("per day per province", f"/{name}/articles_per_day_per_province.json")]:
             timed_get(base + path)
-            times = sorted(timed_get(base + path)[0] for _ in range(args.rounds))
+            times = sorted(ms for ms, _ in (timed_get(base + path) for _ in range(args.rounds)))
             print(f"{label:21s} p50 {statistics.median(times):7.1f} ms   max {times[-1]:7.1f} ms")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other processes share them)")
     finally:
         proc.terminate()
         proc.wait(timeout=10)

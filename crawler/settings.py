@@ -75,6 +75,7 @@ ITEM_PIPELINES = {
 }
 
 TINTINH_DB = "archive.db"
+TINTINH_STORE_QUEUE = 256         # pages waiting for the archive's writer thread at most
 TINTINH_DISCOVERY = ["feeds", "sitemaps", "sections"]  # where registered sites' article URLs come from
 TINTINH_REFRESH = False           # True: fetch article URLs already archived again (new versions)
 TINTINH_SITEMAP_CHILDREN = 20     # child sitemaps followed per sitemap index, news sitemaps first

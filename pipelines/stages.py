@@ -10,9 +10,10 @@ Every page that does not become an article is dropped with a named reason (a `Fa
 store pipeline records it in the archive's failures table, so nothing is lost silently. Items
 are the spider's raw pages (crawler.spiders.news.Page), read through ItemAdapter.
 
-A page and what comes of it (its article, or its failure) are stored in one transaction
-(`Archive.store_fetch`): a crawl killed at any moment leaves each URL whole or not there, and
-what is not there is fetched again next run. When the archive refuses a write (full disk, size
+A page and what comes of it (its article, or its failure) are stored as one unit
+(`Archive.store_fetch`) by the archive's writer thread (archive.writer), a few to a short
+transaction, never in Scrapy's thread: a crawl killed at any moment leaves each URL whole or not
+there, and what is not there is fetched again next run. When the archive refuses a write (full disk, size
 limit, read-only, I/O error, damage) the store stops the crawl, writes nothing more, and leaves
 the reason in the STOPPED_STAT stat for the command line to report.
 """
@@ -20,15 +21,20 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections import Counter, defaultdict
+from concurrent.futures import Future
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.defer import Deferred, DeferredSemaphore
 
 from archive.lock import db_lock
 from archive.store import Archive, ArchiveError, StorageError
+from archive.writer import ArchiveWriter
 from pipelines.extract import ExtractionError, LegacyEncoding, NotAnArticle, extract_article
 
 SUMMARY_STAT = "tintinh/summary"
@@ -36,6 +42,9 @@ STOPPED_STAT = "tintinh/stopped"        # why the archive stopped taking writes,
 STOPPED_REASON = "archive_unwritable"   # the spider's close reason then
 # Tests only: SIGKILL this process inside the transaction storing the N-th page, before its commit.
 KILL_AFTER_ENV = "TINTINH_TEST_KILL_AFTER"
+# Tests only: while the file this names exists, the writer waits before each store (and touches
+# "<file>.held" to say it is waiting).
+HOLD_STORES_ENV = "TINTINH_TEST_HOLD_STORES"
 
 
 class Failed(DropItem):
@@ -122,7 +131,12 @@ class ValidatePipeline:
 
 
 class StorePipeline:
-    """Archives pages with their articles or failures; keeps per-site counters for the run summary."""
+    """Archives pages with their articles or failures; keeps per-site counters for the run summary.
+
+    The database work runs in the archive's writer thread (archive.writer), never in Scrapy's:
+    `process_item` hands the page over and awaits its commit, so downloads and extraction go on
+    meanwhile. At most TINTINH_STORE_QUEUE pages wait for the writer; more wait here, without
+    blocking anything, until it catches up."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -130,38 +144,43 @@ class StorePipeline:
         self.refresh = crawler.settings.getbool("TINTINH_REFRESH")
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.reasons: dict[str, Counter] = defaultdict(Counter)
-        self.archive: Archive | None = None
+        self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
         self.stopped: str | None = None   # the write error that stopped the crawl
         self.not_stored = 0
         self._lock = None
-        self._kill_after, self._stores = int(os.environ.get(KILL_AFTER_ENV) or 0), 0
+        self._room = DeferredSemaphore(max(1, crawler.settings.getint("TINTINH_STORE_QUEUE", 256)))
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def open_spider(self):
+    async def open_spider(self):
         spider = self.crawler.spider
         self._lock = db_lock(self.db_path)
         self._lock.__enter__()
         for slug in spider.slugs:
             self.counts[slug]  # every site crawled gets a summary line, even an empty one
+        # quick_check at open, unless `tintinh crawl` (crawler.run) has just run it
+        check = self.crawler.settings.get("TINTINH_CHECKED_DB") != self.db_path
+        self.writer = ArchiveWriter(lambda: Archive(self.db_path, check=check), **_test_hooks())
+        refresh = self.refresh or spider.refresh
+
+        def start(archive: Archive) -> int:
+            archive.register_sites(spider.sites)
+            return archive.start_run(spider.slugs, refresh=refresh)
         try:
-            # quick_check at open, unless `tintinh crawl` (crawler.run) has just run it
-            self.archive = Archive(self.db_path, check=self.crawler.settings.get("TINTINH_CHECKED_DB") != self.db_path)
-            self.archive.register_sites(spider.sites)
-            self.run_id = self.archive.start_run(spider.slugs, refresh=self.refresh or spider.refresh)
+            self.run_id = await _settled(self.writer.call(start))
         except StorageError as e:  # e.g. a full disk: no crawl at all
             self.stopped = str(e)
             raise CloseSpider(STOPPED_REASON) from None
 
-    def process_item(self, item):
+    async def process_item(self, item):
         page = ItemAdapter(item)
         site = page["site"]
         try:
-            status = self._store(page, article=page["article"])
+            status = await self._store(page, article=page["article"])
         except NotStored:
             raise
         except ArchiveError as e:  # an article the archive refuses (no URL, neither title nor body)
@@ -170,7 +189,7 @@ class StorePipeline:
         # What leaves the pipelines (feed exports: -O items.jsonl) is the article, not the raw page.
         return {**page["article"], "archive_status": status}
 
-    def item_dropped(self, item, response, exception, spider):
+    async def item_dropped(self, item, response, exception, spider):
         if isinstance(exception, NotStored):
             return
         page = ItemAdapter(item)
@@ -183,34 +202,34 @@ class StorePipeline:
         # HTTP errors and network failures live in the failures table only.
         keep = page["kind"] == "article" and 200 <= (page["status"] or 0) < 300
         try:
-            self._store(page, failure=failure, keep_page=keep)
+            await self._store(page, failure=failure, keep_page=keep)
         except NotStored:
             return
         self.counts[site]["failed"] += 1
         self.reasons[site][reason] += 1
         self.crawler.stats.inc_value(f"tintinh/failed/{reason}")
 
-    def _store(self, page: ItemAdapter, *, article: dict | None = None, failure: dict | None = None,
-               keep_page: bool = True) -> str:
-        """The page (when kept) and its article or failure, in one transaction (Archive.store_fetch).
-        NotStored once the archive refuses writes: the crawl is stopping."""
+    async def _store(self, page: ItemAdapter, *, article: dict | None = None, failure: dict | None = None,
+                     keep_page: bool = True) -> str:
+        """The page (when kept) and its article or failure, in one transaction (Archive.store_fetch
+        in the writer thread), once it has committed. NotStored once the archive refuses writes:
+        the crawl is stopping."""
         if self.stopped:
             self.not_stored += 1
             raise NotStored()
         fields = dict(url=page["url"], final_url=page["final_url"], status=page["status"],
                       headers=page["headers"], body=page["body"], fetched_at=page["fetched_at"],
                       site=page["site"]) if keep_page else None
-        self._stores += 1
+        await maybe_deferred_to_future(self._room.acquire())
         try:
-            if self._stores == self._kill_after:
-                with self.archive.batch():
-                    self.archive.store_fetch(page=fields, article=article, failure=failure, run_id=self.run_id)
-                    os.kill(os.getpid(), signal.SIGKILL)
-            status = self.archive.store_fetch(page=fields, article=article, failure=failure, run_id=self.run_id)
+            status = await _settled(self.writer.store(page=fields, article=article, failure=failure,
+                                                      run_id=self.run_id))
         except StorageError as e:
             self._stop(str(e))
             self.not_stored += 1
             raise NotStored() from None
+        finally:
+            self._room.release()
         if keep_page:
             self.counts[page["site"]]["fetched"] += 1
         return status
@@ -236,16 +255,18 @@ class StorePipeline:
             }
         return out
 
-    def close_spider(self):
+    async def close_spider(self):
+        # Every item has been through process_item by now; the run is finished after its stores.
         summary, health = self.summary(), {}
         try:
-            if self.archive is not None and not self.stopped:  # a stopped run stays unfinished
-                health = self.archive.finish_run(self.run_id, {
-                    site: {k: v for k, v in row.items() if k not in ("skipped", "reasons")}
-                    for site, row in summary.items()})
+            if self.writer is not None and not self.stopped:  # a stopped run stays unfinished
+                finished = {site: {k: v for k, v in row.items() if k not in ("skipped", "reasons")}
+                            for site, row in summary.items()}
+                health = await _settled(self.writer.call(lambda archive: archive.finish_run(self.run_id, finished)))
                 # the sites this run was complete for and their discovery pages' validators (crawler.spiders.news)
                 if discovered := getattr(self.crawler.spider, "discovered", None):
-                    self.archive.record_discovery(self.run_id, **discovered())
+                    found = discovered()
+                    await _settled(self.writer.call(lambda archive: archive.record_discovery(self.run_id, **found)))
         except StorageError as e:
             self.stopped = str(e)
         finally:
@@ -254,7 +275,43 @@ class StorePipeline:
                                                         "health": {s: h.row() for s, h in health.items()}})
             if self.stopped:
                 self.crawler.stats.set_value(STOPPED_STAT, self.stopped)
-            if self.archive is not None:
-                self.archive.close()
+            if self.writer is not None:
+                self.writer.close()   # what is left is stored (nothing, normally), the archive closed
             if self._lock is not None:
                 self._lock.__exit__(None, None, None)
+
+
+def _settled(future: Future):
+    """An awaitable for the writer thread's Future, resumed in Scrapy's reactor thread."""
+    from twisted.internet import reactor  # the reactor Scrapy installed (importing it earlier would install one)
+
+    done: Deferred = Deferred()
+
+    def settle(f: Future) -> None:
+        error = f.exception()
+        if error is not None:
+            done.errback(error)
+        else:
+            done.callback(f.result())
+    future.add_done_callback(lambda f: reactor.callFromThread(settle, f))
+    return maybe_deferred_to_future(done)
+
+
+def _test_hooks() -> dict:
+    """The writer's test hooks from the environment (KILL_AFTER_ENV, HOLD_STORES_ENV), if set."""
+    hooks = {}
+    kill_after = int(os.environ.get(KILL_AFTER_ENV) or 0)
+    if kill_after:
+        def kill(n: int) -> None:
+            if n == kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
+        hooks["after_store"] = kill
+    hold = os.environ.get(HOLD_STORES_ENV)
+    if hold:
+        def wait(n: int) -> None:
+            if os.path.exists(hold):
+                Path(f"{hold}.held").touch()
+            while os.path.exists(hold):
+                time.sleep(0.01)
+        hooks["before_store"] = wait
+    return hooks

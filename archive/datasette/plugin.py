@@ -99,6 +99,7 @@ def _province(name):
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     search.register_functions(conn)
+    search.tune_reader(conn)
     conn.create_function("canonical_url", 1, _canonical_url_function(_registered_aliases(conn)),
                          deterministic=True)
     conn.create_function("escape_fts", 1, _escape_fts, deterministic=True)
