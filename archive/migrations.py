@@ -240,20 +240,6 @@ CREATE TABLE discovery_pages (
 CREATE INDEX discovery_pages_site ON discovery_pages(site);
 """
 
-# Incremental crawls (crawler.spiders.news): whether a run was complete for a site (not cut short
-# by --limit, Ctrl-C, closespider or a network failure: only such a run's start lets the next skip
-# entries dated before it), and per discovery page (feed, sitemap, section, start page) of a site
-# the validators its last complete run got, for conditional GETs, with the discovery pages it led
-# to (asked for again when it answers 304 Not Modified).
-DISCOVERY_PAGES = """
-ALTER TABLE crawl_runs ADD COLUMN complete INTEGER;
-CREATE TABLE discovery_pages (
-    url TEXT PRIMARY KEY, site TEXT NOT NULL, kind TEXT, etag TEXT, last_modified TEXT,
-    followed TEXT, run_id INTEGER
-);
-CREATE INDEX discovery_pages_site ON discovery_pages(site);
-"""
-
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
