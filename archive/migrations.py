@@ -260,6 +260,8 @@ MIGRATIONS: list[Migration] = [
          " categories as a list", _tag_provinces),
     (12, "incremental discovery: whether a crawl run was complete for a site, and the validators"
          " (ETag, Last-Modified) of its discovery pages", DISCOVERY_PAGES),
+    (13, "search: no merging inside a commit (automerge 0); the archive merges between transactions",
+     _search_sql("NO_AUTOMERGE_SQL")),
 ]
 
 

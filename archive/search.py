@@ -146,6 +146,18 @@ INSERT INTO articles_fts_exact(articles_fts_exact, rank) VALUES ('usermerge', 16
 """
 
 
+# Migration 13. Automerge (16) did merge work inside commits — a few hundred pages every few
+# commits, in whole terms: once a level of a bulk load's big segments was being merged, a crawl's
+# small commits took 100-300 ms each (bench/store_latency.py: p99 359 ms over 8,400 articles into
+# 190,000). Now no commit merges by itself; the archive merges between transactions
+# (Archive.merge_search: the crawl's writer while idle, a bulk load after each batch), and a level
+# of 64 segments is still merged whole (migration 9) for any other writer.
+NO_AUTOMERGE_SQL = """
+INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 0);
+INSERT INTO articles_fts_exact(articles_fts_exact, rank) VALUES ('automerge', 0);
+"""
+
+
 def merge_step(conn: sqlite3.Connection, table: str, pages: int) -> bool:
     """About `pages` pages of merge work on one index (FTS5 'merge': it stops at the end of a
     term, so a common word's whole list is one step); whether it did any, so that more may be

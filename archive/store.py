@@ -46,6 +46,7 @@ BOILERPLATE_ARTICLES = 3   # a line already on this many articles of a site is i
 # big ones (migration 4): a commit dirties few pages, the big tables are rewritten once per ~10k articles.
 MERGE_ROWS = 200_000
 FOLD_SLICE = 5_000    # rows `fold_dedup_rows` moves in one transaction (a few tens of ms)
+BULK_MERGE_PAGES = 2_000   # search-index pages merged per step after a bulk load's batch
 COMPLETENESS_FIELDS = ("title", "sapo", "body", "authors", "published_at", "category",
                        "tags", "images")
 STATUSES = ("new", "updated", "unchanged", "duplicate")
@@ -143,9 +144,11 @@ class Archive:
         self._unusable: StorageError | None = None  # set by the first write the file refused
         self._recent_rows: int | None = None  # rows in lsh_buckets (counted lazily)
         self._folding = False   # fold_dedup_rows has moved part of the small tables
-        # A crawl's writer (archive.writer) folds the small dedup tables between its transactions
-        # (`fold_dedup_rows`), not inside one that stores a page.
-        self.defer_folds = False
+        # Upkeep between transactions: a crawl's writer (archive.writer) sets this and, while idle,
+        # folds the small dedup tables (`fold_dedup_rows`) and merges search segments
+        # (`merge_search`) itself; otherwise folds happen inside a commit and a `batch()` merges
+        # the search segments that are due once it has committed (bulk loads).
+        self.background_upkeep = False
         self._runs: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         self._pool, self._pool_size = None, 0  # worker processes of store_many
 
@@ -244,6 +247,9 @@ class Archive:
         self._depth = 0
         with self._storage_errors():
             self._commit()
+        if not self.background_upkeep:  # no commit merges segments (migration 13): a batch's turn
+            while self.merge_search(BULK_MERGE_PAGES):
+                pass
 
     def _commit(self) -> None:
         """Index the transaction's new articles, fold its dedup rows in, and commit — or roll back."""
@@ -273,11 +279,11 @@ class Archive:
     def _merge_dedup_rows(self) -> None:
         """Move the small dedup tables into the big `_merged` ones once they hold MERGE_ROWS bucket
         rows: one pass in key order touches each big-table page once (migration 4). A crawl's
-        writer (`defer_folds`) moves them in slices between its transactions instead
+        writer (`background_upkeep`) moves them in slices between its transactions instead
         (`fold_dedup_rows`), unless they have grown to twice that."""
         if self._recent_rows is None:
             self._recent_rows = self.conn.execute("SELECT count(*) FROM lsh_buckets").fetchone()[0]
-        if self._recent_rows < MERGE_ROWS * (2 if self.defer_folds else 1):
+        if self._recent_rows < MERGE_ROWS * (2 if self.background_upkeep else 1):
             return
         self.conn.execute("INSERT OR IGNORE INTO lsh_buckets_merged SELECT bucket, article_id FROM lsh_buckets")
         self.conn.execute("DELETE FROM lsh_buckets")
@@ -315,9 +321,11 @@ class Archive:
         return self._folding
 
     def merge_search(self, pages: int) -> bool:
-        """About `pages` pages of the search indexes' segment merging, one index at a time in its
-        own short transaction (archive.writer runs it between stores, so that no commit waits for
-        a large merge: migration 9); whether there may be more to do."""
+        """About `pages` pages of the search indexes' segment merging (levels of 16 segments or
+        more, an ongoing merge first), one index at a time in its own short transaction; whether
+        there may be more to do. No commit merges by itself (automerge 0, migration 13; only a
+        level of 64 segments is merged whole, migration 9): a crawl's writer (archive.writer)
+        calls this while idle, a `batch()` after it has committed."""
         if not self._fts:
             return False
         for _ in (search.FTS_TABLE, search.EXACT_FTS_TABLE):

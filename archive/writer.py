@@ -102,7 +102,7 @@ class ArchiveWriter:
     def _run(self) -> None:
         try:
             self._archive = self._open()
-            self._archive.defer_folds = self._upkeep
+            self._archive.background_upkeep = self._upkeep
             # checkpoints beside the writer (a thread and connection of their own), not in its commits
             self._archive.conn.execute("PRAGMA wal_autocheckpoint = 0")
             self._checkpointer = threading.Thread(target=self._checkpoints, args=(self._archive.path,),

@@ -245,10 +245,21 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
     assert [n for n, *_ in first] == [n for n, *_ in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
 
 
-def test_search_indexes_take_a_whole_batch_in_memory_and_merge_sixteen_segments(archive):
+def test_search_indexes_take_a_whole_batch_in_memory_and_merge_sixteen_segments_between_commits(archive):
     for table in ("articles_fts", "articles_fts_exact"):
         config = dict(archive.conn.execute(f"SELECT k, v FROM {table}_config"))
-        assert (config["hashsize"], config["automerge"]) == (64 * 1024 * 1024, 16)
+        assert (config["hashsize"], config["usermerge"]) == (64 * 1024 * 1024, 16)
+        assert (config["automerge"], config["crisismerge"]) == (0, 64)   # no commit merges by itself
+
+
+def test_a_bulk_load_merges_the_search_segments_after_each_batch(archive):
+    for n in range(20):   # twenty batches: twenty segments, merged once sixteen are there
+        with archive.batch():
+            article = gold_article("plo-874982", url=f"https://plo.vn/bai-{n}-post{n}.html")
+            archive.store_article(dict(article, body=article["body"] + f"\nĐoạn riêng số {n}."))
+    blob = archive.conn.execute("SELECT block FROM articles_fts_data WHERE id = 10").fetchone()[0]
+    levels, segments = blob[4], blob[5]   # the structure record: cookie, then these two varints (< 128)
+    assert levels >= 2 and segments < 16
 
 
 def test_failures_and_run_counters_are_recorded(archive):

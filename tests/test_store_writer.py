@@ -195,7 +195,7 @@ def test_the_dedup_tables_fold_a_slice_at_a_time_and_copies_are_still_found(tmp_
     import archive.store as store
     monkeypatch.setattr(store, "MERGE_ROWS", 100)   # due at 100 rows; in a commit only at 200
     with Archive(tmp_path / "archive.db") as archive:
-        archive.defer_folds = True    # as the writer opens it: no fold inside a store's transaction
+        archive.background_upkeep = True    # as the writer opens it: no fold inside a store's transaction
         for name in GOLD:
             assert archive.store_article(gold_article(name)) == "new"
         conn = archive.conn
