@@ -7,6 +7,8 @@
     .venv/bin/python bench/generic_score.py --worst 10      # list the weakest pages
     .venv/bin/python bench/generic_score.py --full --peers --repeat 3   # speeds: best of 3
     .venv/bin/python bench/generic_score.py --full --redesign   # the pages after a simulated redesign
+    .venv/bin/python bench/generic_score.py --compare           # extract_article, originals vs redesigns,
+                                                                # and the pages that lose more than 0.02
 
 Each system's output goes to <tmp>/<system>/<page id>.json as {"articleBody": ...} and is
 scored with shared/tools/extraction_score.py (word 4-gram shingles, macro P/R/F1).
@@ -115,6 +117,52 @@ def run(name: str, fn, pages: dict[str, bytes], truth_urls: dict[str, str], out:
     return target, len(pages) / elapsed
 
 
+def full_article(html: bytes, url: str) -> tuple[str, set[str]]:
+    """(sapo and body as extract_article gives them, the lines that are its images' captions)."""
+    from pipelines.extract import ExtractionError, extract_article
+    try:
+        article = extract_article(html, url)
+    except ExtractionError:
+        return "", set()
+    text = "\n".join(p for p in (article.get("sapo"), article.get("body")) if p)
+    return text, {image["caption"] for image in article["images"] if image["caption"]}
+
+
+def compare(limit: int | None, loss: float) -> int:
+    """The full path on every page and on the same page redesigned (tests/redesign.py)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from redesign import redesign
+    raw_truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = load_pages(limit)
+    truth = {pid: raw_truth[pid]["articleBody"] for pid in pages}
+    outputs = {"original": {}, "redesign": {}}
+    bare = {"original": {}, "redesign": {}}       # captions left out (the benchmark's convention)
+    for pid, html in pages.items():
+        url = raw_truth[pid].get("url", "")
+        page = redesign(html, url, [p for p in truth[pid].split("\n") if p.strip()])
+        for name, (data, where) in (("original", (html, url)), ("redesign", (page.html.encode("utf-8"), page.url))):
+            text, captions = full_article(data, where)
+            outputs[name][pid] = text
+            bare[name][pid] = "\n".join(line for line in text.split("\n") if line not in captions)
+    scores = {}
+    for name in ("original", "redesign"):
+        for label, out in (("", outputs[name]), (" no-captions", bare[name])):
+            m = score_pages(truth, out)
+            scores[name + label] = m
+            print(f"{name + label:<22} F1={m['f1']:.4f} P={m['precision']:.4f} R={m['recall']:.4f} "
+                  f"acc={m['accuracy']:.3f} empty={m['empty']}")
+    before = {r["id"]: r for r in scores["original"]["per_page"]}
+    losers = sorted((before[r["id"]]["f1"] - r["f1"], r["id"]) for r in scores["redesign"]["per_page"]
+                    if before[r["id"]]["f1"] - r["f1"] > loss)
+    print(f"pages losing more than {loss}: {len(losers)}")
+    for drop, pid in sorted(losers, reverse=True):
+        r = next(x for x in scores["redesign"]["per_page"] if x["id"] == pid)
+        print(f"    {pid[:16]} -{drop:.3f} F1 {before[pid]['f1']:.3f} -> {r['f1']:.3f} "
+              f"(P {before[pid]['precision']:.3f} -> {r['precision']:.3f}, R {before[pid]['recall']:.3f} -> "
+              f"{r['recall']:.3f})  {raw_truth[pid].get('url', '')[:60]}")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--full", action="store_true", help="also score pipelines.extract.extract_article")
@@ -126,7 +174,13 @@ def main(argv=None) -> int:
     ap.add_argument("--redesign", action="store_true",
                     help="score the pages as a redesign would serve them (tests/redesign.py: names "
                          "renamed, semantic tags to div, unknown domain, boxes moved, captions repeated)")
+    ap.add_argument("--compare", action="store_true",
+                    help="extract_article on the originals and on their redesigns: both scores (with and "
+                         "without captions) and the pages whose F1 drops by more than --loss")
+    ap.add_argument("--loss", type=float, default=0.02, help="with --compare: the drop that lists a page")
     args = ap.parse_args(argv)
+    if args.compare:
+        return compare(args.limit, args.loss)
 
     raw_truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
     pages = load_pages(args.limit)

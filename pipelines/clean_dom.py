@@ -401,6 +401,16 @@ _TAG_LINK = re.compile(r"^\s*#\S")
 _TAG_LABEL = re.compile(r"^\s*(?:từ khóa|từ khoá|tags?|chủ đề|keywords?|topics?)\s*[:：]?", re.I)
 
 
+# Chinese and Japanese write no spaces between words: two of their characters count as a word.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def words_in(text: str) -> int:
+    """The words of `text`: its space-separated pieces, and one for every two CJK characters."""
+    n = len(text.split())
+    return n + len(_CJK.findall(text)) // 2 if not text.isascii() else n
+
+
 def link_lists(container) -> list:
     """The boxes inside `container` that are lists of links, whatever their names: text mostly
     link text, with two or more headlines of other articles (4+ words) or tag links ("#thủy
@@ -409,7 +419,27 @@ def link_lists(container) -> list:
     found: list = []
     if _MAY_HAVE_LISTS(container):
         _measure(container, container, found)
-    return found
+    return [_with_label(box, container) for box in found]
+
+
+# A list's label ("Related", "関連記事", "Most read in News"): a short line that is no sentence.
+LIST_LABEL_CHARS = 60
+
+
+def _with_label(box, container):
+    """The list with the wrappers that only add a label to it."""
+    shown = len(text_of(box))
+    while True:
+        parent = box.getparent()
+        if parent is None or parent is container or parent.tag not in _BOX_TAGS:
+            return box
+        text = text_of(parent)
+        if len(text) > shown + LIST_LABEL_CHARS or text.rstrip().endswith((".", "!", "?", "。")):
+            return box
+        extra = text.replace(text_of(box), "", 1)
+        if re.search(r"[.!?。](?:\s|$)", extra):
+            return box
+        box, shown = parent, len(text)
 
 
 # A cheap first look, at C speed: two links of a headline's length, or a tag link.
@@ -423,7 +453,7 @@ def _measure(el, container, found: list) -> tuple[int, int, int, int]:
     a box's inner boxes are not."""
     if el.tag == "a" and (el.get("href") or "").strip() not in ("", "#"):
         shown = el.text_content().strip()
-        return len(shown), len(shown), int(len(shown) >= 20 and len(shown.split()) >= 4), \
+        return len(shown), len(shown), int(len(shown) >= 20 and words_in(shown) >= 4), \
             int(bool(_TAG_LINK.match(shown)))
     if el.find(".//a") is None:        # no link below: only its length counts (C speed)
         return len("".join(_VISIBLE_TEXT(el)).strip()), 0, 0, 0
@@ -471,7 +501,7 @@ def take_link_lists(container, base_url: str) -> list[dict]:
         for a in box.iter("a"):
             title = text_of(a)
             href = (a.get("href") or "").strip()
-            if len(title.split()) >= 4 and href and not href.startswith(("#", "javascript:")) \
+            if words_in(title) >= 4 and href and not href.startswith(("#", "javascript:")) \
                     and not _TAG_LINK.match(title):
                 url = urljoin(base_url, href)
                 if url not in seen:

@@ -402,7 +402,7 @@ def _with_siblings(best, final) -> list:
         return [best]
     threshold = max(10.0, final.get(best, 0) * 0.35)
     best_names = best.get("class")
-    kept = []
+    kept, dressed_only = [], []
     for sib in parent:
         if sib is best:
             kept.append(sib)
@@ -412,16 +412,38 @@ def _with_siblings(best, final) -> list:
         bonus = final.get(best, 0) * 0.2 if best_names and sib.get("class") == best_names else 0
         if final.get(sib, -1e9) + bonus >= threshold:
             kept.append(sib)
-        elif sib.tag == "p" or sib.tag == "div" and not any(c.tag in BLOCK_TAGS for c in sib):
-            # a paragraph, or a div holding one ("div.zn-body__paragraph" by the article box)
-            text = sib.text_content().strip()
-            if sib.tag == "div" and len(text.split()) < 8:
-                continue                   # a URL, a date or a credit line, not a paragraph
-            density = _link_chars(sib) / len(text) if text else 1
-            if (len(text) > 80 and density < 0.25) or \
-                    (0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)):
-                kept.append(sib)
+            continue
+        para = _lone_paragraph(sib)
+        if para is None:
+            continue
+        # a paragraph, or a div holding one ("div.zn-body__paragraph" by the article box)
+        text = para.text_content().strip()
+        density = _link_chars(para) / len(text) if text else 1
+        sentence = 0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)
+        if not (len(text) > 80 and density < 0.25 or sentence):
+            continue
+        if para is not sib or para.tag == "div" and len(text.split()) < 8:
+            # a paragraph wrapped in a box, or a few words (a URL, a date or a credit line?):
+            # text only when dressed as the paragraphs kept by it are
+            if para.get("class"):
+                dressed_only.append((sib, para.get("class")))
+            continue
+        kept.append(sib)
+    if dressed_only:
+        dressed = {p.get("class") for k in kept if (p := _lone_paragraph(k)) is not None and p is k}
+        kept = [sib for sib in parent if any(sib is k for k in kept) or
+                any(sib is s and names in dressed for s, names in dressed_only)]
     return kept
+
+
+def _lone_paragraph(el):
+    """The paragraph `el` is (a <p>, or a div with no block inside), or wraps alone ("div > p"), else None."""
+    while el.tag == "div" and len(el) == 1 and isinstance(el[0].tag, str) and el[0].tag in ("p", "div") \
+            and not (el.text or "").strip() and not (el[0].tail or "").strip():
+        el = el[0]
+    if el.tag == "p" or el.tag == "div" and not any(c.tag in BLOCK_TAGS for c in el):
+        return el
+    return None
 
 
 def _chunks(best, final) -> list:
@@ -556,7 +578,9 @@ class _Blocks:
         inner = _Blocks()
         inner.walk(box)
         inner.flush()
-        lines = list(dict.fromkeys(text for tag, text, links in inner.blocks if _keep_block(tag, text, links)))
+        # a bare number by a picture is a gallery's count ("6"), not its caption
+        lines = list(dict.fromkeys(text for tag, text, links in inner.blocks
+                                   if _keep_block(tag, text, links) and not text.isdigit()))
         caption = " ".join(lines)
         for image in inner.images:
             self.images.append({"src": image["src"], "caption": caption or image["caption"]})
@@ -804,15 +828,19 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
     kept: set[str] = set()
     seen_heading_one = False
     in_related_list = False
+    list_was_teasers = False     # the list under a related heading was a teaser box: it ended there
     for index, (tag, text, links) in enumerate(collector.blocks):
         if index in collector.in_teaser:
+            list_was_teasers = in_related_list
             continue
         if in_related_list:
-            if tag == "li" or (links and len(text) < 200):
+            # its items: list items and headline links ("Read More" over a sentence with a link
+            # in it was a button, not the heading of a list)
+            if not list_was_teasers and (tag == "li" or len(text) < 200 and links >= 0.5 * len(text)):
                 continue
             in_related_list = False
         if len(text) <= 60 and RELATED_HEADING.match(text):
-            in_related_list = True
+            in_related_list, list_was_teasers = True, False
             continue
         if title_text and _same_text(text[:len(title_text)], title_text):
             rest = text[len(title_text):].strip(" -–|:")
