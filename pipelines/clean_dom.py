@@ -310,8 +310,10 @@ def teaser_boxes(container, url: str = "", hosts: set[str] | None = None) -> lis
         if len(a.text_content().split()) < 4:
             continue
         headline = text_of(a)
-        if not 20 <= len(headline) <= 200 or not slug_headline(headline, href):
+        if not 20 <= len(headline) <= 200:
             continue
+        # the headline of the article it points to: by its URL's words, or by a picture linking there too
+        slugged = slug_headline(headline, href)
         target = urljoin(url, href) if url else href
         if target.split("#")[0] == here or not _same_site(_host(target), hosts):
             continue
@@ -323,9 +325,11 @@ def teaser_boxes(container, url: str = "", hosts: set[str] | None = None) -> lis
         box, node = None, line
         while node is not None and node is not container:
             text = text_of(node)
-            if len(text) > len(headline) + TEASER_SUMMARY_CHARS or _other_headline(node, a, target, url):
+            if len(text) - len(headline) * max(1, text.count(headline)) > TEASER_SUMMARY_CHARS \
+                    or _other_headline(node, a, target, url):
                 break
-            if node.find(".//img") is not None or len(text) > len(headline) + 10:
+            if slugged and (node.find(".//img") is not None or len(text) > len(headline) + 10) \
+                    or not slugged and _pictured_link(node, href):
                 box = node
             node = node.getparent()
         if box is not None and id(box) not in seen_boxes and not in_running_text(box):
@@ -340,6 +344,11 @@ def teaser_boxes(container, url: str = "", hosts: set[str] | None = None) -> lis
     if len(found) > TEASER_MAX_BOXES or boxed > TEASER_MAX_SHARE * total:
         return []
     return found
+
+
+def _pictured_link(node, href: str) -> bool:
+    """Whether `node` holds a picture that links to `href` (a teaser card's picture and headline)."""
+    return any((a.get("href") or "").strip() == href and a.find(".//img") is not None for a in node.iter("a"))
 
 
 def _as_lists(found: list[tuple], container) -> list[tuple]:

@@ -57,6 +57,12 @@ FOOTER_LINE = re.compile(
     r"^©|^copyright\b", re.I)
 # Copyright notices say so somewhere in a short line.
 COPYRIGHT = re.compile(r"bản quyền thuộc|all rights reserved|ghi rõ nguồn")   # on line.lower()
+# …or in a longer one that is only that: "This document is subject to copyright. Apart from any fair
+# dealing…", "This material may not be published, broadcast, rewritten or redistributed."
+COPYRIGHT_NOTICE = re.compile(r"^(?:this (?:document|article|story|material|content) (?:is subject to copyright|"
+                              r"(?:may|must) not be (?:re)?published)|(?:©|copyright)\s)", re.I)
+# How to cite the page ("Citation: <headline> (2019, November 18) retrieved 20 November 2019 from https://…").
+CITE_THIS = re.compile(r"^(?:citation|cite this(?: article| page)?)\s*:.{0,300}\bretrieved\b.{0,60}https?://\S+$", re.I)
 # "Xem thêm: <headline>": the label goes, the headline becomes a related link.
 RELATED_PREFIXES = re.compile(
     r"^(?:xem thêm về|mời xem thêm|xem thêm|đọc thêm|tham khảo thêm|tin liên quan|"
@@ -161,7 +167,9 @@ def _is_widget_line(line: str) -> bool:
         return True
     if len(line) <= 220 and PROMO_LINE.match(line) or len(line) <= 90 and PROMO_LINE_VI.match(line):
         return True
-    if len(line) <= 160 and COPYRIGHT.search(line.lower()):
+    if len(line) <= 160 and COPYRIGHT.search(line.lower()) or len(line) <= 400 and COPYRIGHT_NOTICE.match(line):
+        return True
+    if len(line) <= 500 and CITE_THIS.match(line):
         return True
     return len(line) <= 300 and bool(FOOTER_LINE.match(line))
 

@@ -774,6 +774,8 @@ class MainContent:
 # A line at least this long right after an image, or said in an image's alt or title, is a caption
 # when it shows up twice (a gallery repeating the figure, an italic line under a figcaption): once.
 CAPTION_REPEAT_CHARS = 30
+# What a caption said again may add to it: a photo credit.
+CREDIT_CHARS = 40
 # A paragraph of prose, not a headline or a label: long, and mostly not link text.
 PROSE_CHARS = 80
 PROSE_MAX_LINK_SHARE = 0.3
@@ -856,6 +858,8 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
             index in collector.after_image or text in collector.image_texts)
         if paragraphs and paragraphs[-1] == text or text in seen or captionish and text in kept:
             continue                       # a line twice in a row, a caption again (galleries)
+        if captionish and any(text.startswith(c) and len(text) - len(c) <= CREDIT_CHARS for c in seen):
+            continue                       # a caption again, with its credit glued on ("…Getty")
         if captionish:
             seen.add(text)
         kept.add(text)
