@@ -151,15 +151,16 @@ def compare(limit: int | None, loss: float) -> int:
             scores[name + label] = m
             print(f"{name + label:<22} F1={m['f1']:.4f} P={m['precision']:.4f} R={m['recall']:.4f} "
                   f"acc={m['accuracy']:.3f} empty={m['empty']}")
-    before = {r["id"]: r for r in scores["original"]["per_page"]}
-    losers = sorted((before[r["id"]]["f1"] - r["f1"], r["id"]) for r in scores["redesign"]["per_page"]
-                    if before[r["id"]]["f1"] - r["f1"] > loss)
-    print(f"pages losing more than {loss}: {len(losers)}")
-    for drop, pid in sorted(losers, reverse=True):
-        r = next(x for x in scores["redesign"]["per_page"] if x["id"] == pid)
-        print(f"    {pid[:16]} -{drop:.3f} F1 {before[pid]['f1']:.3f} -> {r['f1']:.3f} "
-              f"(P {before[pid]['precision']:.3f} -> {r['precision']:.3f}, R {before[pid]['recall']:.3f} -> "
-              f"{r['recall']:.3f})  {raw_truth[pid].get('url', '')[:60]}")
+    for label in ("", " no-captions"):
+        before = {r["id"]: r for r in scores["original" + label]["per_page"]}
+        after = {r["id"]: r for r in scores["redesign" + label]["per_page"]}
+        losers = sorted(((before[pid]["f1"] - r["f1"], pid) for pid, r in after.items()
+                         if before[pid]["f1"] - r["f1"] > loss), reverse=True)
+        print(f"pages losing more than {loss}{label and ' (' + label.strip() + ')'}: {len(losers)}")
+        for drop, pid in losers:
+            b, r = before[pid], after[pid]
+            print(f"    {pid[:16]} -{drop:.3f} F1 {b['f1']:.3f} -> {r['f1']:.3f} (P {b['precision']:.3f} -> "
+                  f"{r['precision']:.3f}, R {b['recall']:.3f} -> {r['recall']:.3f})  {raw_truth[pid].get('url', '')[:60]}")
     return 0
 
 

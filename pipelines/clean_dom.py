@@ -503,6 +503,42 @@ def _outside_links(el, parts: list[str]) -> None:
         parts.append(child.tail or "")
 
 
+# A call for the reader's money or membership ("Support Snopes so we continue…", "We need your
+# financial support", "Become a member"): the box after the text that makes it is no article text.
+APPEAL = re.compile(r"(?i:\bsupport\s+(?:us|our\s+(?:work|journalism|reporting|newsroom)|independent\s+journalism)\b|"
+                    r"\bwe\s+need\s+your\s+(?:financial\s+)?support\b|\bdonate\s+(?:now|today|to\s+us)\b|"
+                    r"\bmake\s+a\s+(?:donation|contribution)\b|\bbecome\s+a\s+(?:member|supporter|patron)\b|"
+                    r"\bủng\s+hộ\s+(?:chúng\s+tôi|tòa\s+soạn)\b)|"
+                    r"\b(?i:support)\s+[A-Z][\w.]*\s+(?:and|so|to|today)\b")
+APPEAL_MAX_SHARE = 0.34
+
+
+def appeal_boxes(container) -> list:
+    """The boxes at the end of `container`, after its last paragraph, that ask the reader for
+    support (see APPEAL), whatever their names; never more than a third of its text."""
+    total = len(text_of(container))
+    found = []
+    for child in reversed(container):
+        if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
+            continue
+        text = text_of(child)
+        if not text:
+            continue
+        if child.tag in ("p", "blockquote", "pre") or child.tag in HEADING_TAGS or \
+                len(text) > APPEAL_MAX_SHARE * total or not APPEAL.search(text):
+            break
+        found.append(child)
+    return found[::-1]
+
+
+def take_appeal_boxes(container) -> int:
+    """Drop the appeal boxes of `container` (see appeal_boxes); how many there were."""
+    boxes = appeal_boxes(container)
+    for box in boxes:
+        drop(box)
+    return len(boxes)
+
+
 def take_link_lists(container, base_url: str) -> list[dict]:
     """Drop the link lists of `container` (see link_lists); the headline links become related."""
     related, seen = [], set()

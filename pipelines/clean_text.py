@@ -54,13 +54,13 @@ WIDGET_LABELS = (
 FOOTER_LINE = re.compile(
     r"^(?:từ khóa|từ khoá|tags?|chủ đề|keywords?|giấy phép|tổng biên tập|cơ quan chủ quản|"
     r"phó tổng biên tập|tòa soạn|toà soạn|đường dây nóng|hotline)\s*[:：#]|"
-    r"^©|^copyright\b", re.I)
+    r"^[©ⓒ]|^copyright\s*(?:[©ⓒ:：]|\(c\)|\d{4}|by\b)", re.I)     # not "Copyright lawyers said…"
 # Copyright notices say so somewhere in a short line.
 COPYRIGHT = re.compile(r"bản quyền thuộc|all rights reserved|ghi rõ nguồn")   # on line.lower()
 # …or in a longer one that is only that: "This document is subject to copyright. Apart from any fair
 # dealing…", "This material may not be published, broadcast, rewritten or redistributed."
 COPYRIGHT_NOTICE = re.compile(r"^(?:this (?:document|article|story|material|content) (?:is subject to copyright|"
-                              r"(?:may|must) not be (?:re)?published)|(?:©|copyright)\s)", re.I)
+                              r"(?:may|must) not be (?:re)?published))", re.I)
 # How to cite the page ("Citation: <headline> (2019, November 18) retrieved 20 November 2019 from https://…").
 CITE_THIS = re.compile(r"^(?:citation|cite this(?: article| page)?)\s*:.{0,300}\bretrieved\b.{0,60}https?://\S+$", re.I)
 # "Xem thêm: <headline>": the label goes, the headline becomes a related link.

@@ -512,7 +512,7 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
         named = len(related)
         related += clean_dom.take_teaser_boxes(container, url, _own_hosts(root, url, meta))
         related += clean_dom.take_link_lists(container, url)
-        boxes_by_content = len(related) - named
+        boxes_by_content = len(related) - named + clean_dom.take_appeal_boxes(container)
         clean_dom.remove_junk(container, fam.junk + common.get("junk", ()), index)
         if not sapo:
             lead = next((p for p in container.iter("p", "h2") if text_of(p)), None)

@@ -420,7 +420,7 @@ def _with_siblings(best, final) -> list:
         text = para.text_content().strip()
         density = _link_chars(para) / len(text) if text else 1
         sentence = 0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)
-        if not (len(text) > 80 and density < 0.25 or sentence):
+        if not (len(text) > 80 and density < 0.25 or sentence) or _repeats_caption(sib, text):
             continue
         if para is not sib or para.tag == "div" and len(text.split()) < 8:
             # a paragraph wrapped in a box, or a few words (a URL, a date or a credit line?):
@@ -434,6 +434,21 @@ def _with_siblings(best, final) -> list:
         kept = [sib for sib in parent if any(sib is k for k in kept) or
                 any(sib is s and names in dressed for s, names in dressed_only)]
     return kept
+
+
+def _repeats_caption(el, text: str) -> bool:
+    """Whether `el` says again the caption of the picture just before it (its alt, title or
+    figcaption): that picture's caption, which goes where the picture goes."""
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    if prev is None or len(text) < CAPTION_REPEAT_CHARS or prev.find(".//img") is None and prev.tag != "img":
+        return False
+    said = [prev] if prev.tag == "img" else prev.findall(".//img")
+    texts = {_one_line(t) for img in said for t in (img.get("alt"), img.get("title")) if t}
+    texts |= {_one_line(f.text_content()) for f in prev.iter("figcaption")}
+    line = _one_line(text)
+    return any(t and (line == t or line.startswith(t) and len(line) - len(t) <= CREDIT_CHARS) for t in texts)
 
 
 def _lone_paragraph(el):
@@ -496,6 +511,8 @@ class _Blocks:
         self.after_image: set[int] = set()             # indexes of blocks right after an image
         self.image_texts: set[str] = set()             # the alt and title texts of the images
         self._image_before = False
+        self._last_image = None        # (index in images, its alt and title) of a picture just walked
+        self._teaser_depth = 0         # inside a teaser box: no caption is looked for
         self.blocks: list[tuple[str, str, int]] = []   # (tag, text, link chars)
         self.items: list = []          # per block: the child of the walked box it lies in
         self.images: list[dict] = []
@@ -510,6 +527,8 @@ class _Blocks:
             if self._image_before:
                 self.after_image.add(len(self.blocks))
                 self._image_before = False
+                if self._last_image is not None:
+                    self._caption_by_position(text)
             self.blocks.append((self._tag, text, min(self._links, len(text))))
             self.items.append(self._item)
         self._pieces, self._links = [], 0
@@ -536,8 +555,10 @@ class _Blocks:
             self.flush()
             start = len(self.blocks)
             self.teasers = [t for t in self.teasers if t is not el]
+            self._teaser_depth += 1        # a teaser's headline under its picture is no caption
             self.walk(el, in_link, block, item)
             self.flush()
+            self._teaser_depth -= 1
             self.in_teaser.update(range(start, len(self.blocks)))
             return
         is_block = tag in BLOCK_TAGS
@@ -549,8 +570,10 @@ class _Blocks:
         if pictured and _card(el):
             self.flush()               # a picture linking to another article, with its headline
             start = len(self.blocks)
+            self._teaser_depth += 1
             self.walk(el, True, block, item)
             self.flush()
+            self._teaser_depth -= 1
             self.in_teaser.update(range(start, len(self.blocks)))
             return
         if is_block:
@@ -582,10 +605,14 @@ class _Blocks:
         lines = list(dict.fromkeys(text for tag, text, links in inner.blocks
                                    if _keep_block(tag, text, links) and not text.isdigit()))
         caption = " ".join(lines)
+        start = len(self.images)
         for image in inner.images:
             self.images.append({"src": image["src"], "caption": caption or image["caption"]})
         self.image_texts |= inner.image_texts
         self._image_before = not caption
+        self._last_image = None
+        if not caption and inner._last_image is not None and not self._teaser_depth:   # its caption may come next
+            self._last_image = (start + inner._last_image[0], inner._last_image[1])
         if caption:
             links = sum(links for tag, text, links in inner.blocks if text in lines)
             self.blocks.append(("figcaption", caption, min(links, len(caption))))
@@ -593,13 +620,29 @@ class _Blocks:
 
     def _image(self, el, caption: str | None = None) -> None:
         self._image_before = True
-        for attr in ("alt", "title"):
-            said = el.get(attr)
-            if said and len(said) >= 20:
-                self.image_texts.add(_one_line(said))
+        said = [_one_line(el.get(attr) or "") for attr in ("alt", "title")]
+        said = [text for text in said if len(text) >= 20]
+        self.image_texts.update(said)
         src = _image_src(el)
+        self._last_image = None
         if src:
             self.images.append({"src": src, "caption": _caption_of(el) if caption is None else caption})
+            if said and not self.images[-1]["caption"] and not self._teaser_depth:
+                self._last_image = (len(self.images) - 1, said)
+
+    def _caption_by_position(self, text: str) -> None:
+        """The line right after a picture that says what its alt or title says is its caption."""
+        index, said = self._last_image
+        self._last_image = None
+        if len(text) >= CAPTION_REPEAT_CHARS and any(s.startswith(text) or text.startswith(s) for s in said) \
+                and not _headline_case(text):     # a title in Title Case names the video it opens
+            self.images[index]["caption"] = text
+
+
+def _headline_case(text: str) -> bool:
+    """Whether the words of `text` are capitalised as a headline's are ("Video Shows Dramatic Rescue")."""
+    words = [w for w in text.split() if len(w) >= 4 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 # A picture box found by its shape: one picture and a short text (its caption and credit); in a
@@ -811,6 +854,7 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
     teasers = [box for node in boxes for box, _, _ in clean_dom.teaser_boxes(node, url, hosts)]
     teasers += [box for node in boxes for box in clean_dom.link_lists(node)
                 if not any(box is t or clean_dom._inside(box, t) for t in teasers)]
+    teasers += [box for node in boxes for box in clean_dom.appeal_boxes(node)]
     collector = _Blocks(teasers)
     # Prose paragraphs per parent of the boxes: an article cut into sibling boxes (around ads,
     # or one wrapper per paragraph) is still one run; a listing's teasers sit one per item.

@@ -316,3 +316,128 @@ def test_a_picture_linking_away_with_a_credited_caption_is_a_figure():
     root = page(paragraphs_of(2) + figure + paragraphs_of(1))
     paragraphs, images = extract_body(root, page_title(root))
     assert "Người dân dọn dẹp đường làng. Ảnh: P.Y" in paragraphs
+
+
+EN = ("The council voted on Tuesday to repair the old bridge, widen the road to the market and "
+      "plant trees along the river, after two years of complaints from the people who live there.")
+
+
+def test_a_related_heading_over_a_teaser_box_ends_with_the_box():
+    cards = ("<h3>Most read in world news</h3><div>" + "".join(
+        f"<div><a href='/news/1234{i}/story-number-{i}-of-another-day/'><img src='/p{i}.jpg'></a>"
+        f"<a href='/news/1234{i}/story-number-{i}-of-another-day/'>Story number {i} of another day</a></div>"
+        for i in range(3)) + "</div>")
+    after = f'<p>Officials in <a href="/tag/mongolia">Mongolia</a> closed the border to stop it spreading.</p>'
+    root = page(paragraphs_of(3) + cards + after + paragraphs_of(1))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert "Officials in Mongolia closed the border to stop it spreading." in paragraphs
+    assert not any("Story number" in p for p in paragraphs)
+
+
+def test_read_more_over_a_sentence_with_a_link_is_a_button_not_a_related_list():
+    text = ('<div>Read More</div><p>US stock futures were <a href="/markets">trading slightly positive</a> '
+            'during Asian hours.</p>')
+    root = page(paragraphs_of(2) + text + paragraphs_of(1))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert "US stock futures were trading slightly positive during Asian hours." in paragraphs
+
+
+def test_a_short_paragraph_dressed_as_the_text_paragraphs_beside_the_text_box_is_text():
+    wrap = ('<div class="w"><div class="z1"><p class="para"> (CNN)The President went to hospital on '
+            'Saturday for a quick exam, the White House said, and came back the same evening.</p></div>'
+            '<div class="para">You should not believe them.</div>'
+            f'<div class="para">Which is not to say that much happened. {PROSE}</div>'
+            f'<div class="body">{paragraphs_of(5)}</div><div class="other">Julius is a reporter.</div></div>')
+    root = page(wrap)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[:2] == ["(CNN)The President went to hospital on Saturday for a quick exam, the White "
+                              "House said, and came back the same evening.", "You should not believe them."]
+    assert "Julius is a reporter." not in paragraphs
+
+
+def test_a_gallery_count_is_not_part_of_the_caption():
+    caption = "The hospital in Beijing where the patients were treated. Credit: EPA"
+    figure = (f'<figure><div><a href="#"><img src="/a.jpg" alt="{caption}"></a><div><span>6</span></div></div>'
+              f'<figcaption>{caption}</figcaption></figure><p><em>{caption}</em></p>')
+    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert paragraphs.count(caption) == 1 and "6 " + caption not in paragraphs
+    assert images == [{"src": "/a.jpg", "caption": caption}]
+
+
+def test_a_caption_said_again_with_its_credit_glued_on_is_kept_once():
+    caption = "How can a duvet affect your lungs when it is too big? (Photo: Getty Images)"
+    figure = (f'<figure><img src="/a.jpg" alt="{caption}Getty"><figcaption><p>{caption}</p><div>Getty</div>'
+              f'</figcaption></figure><p><em>{caption}Getty</em></p>')
+    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert [p for p in paragraphs if p.startswith("How can a duvet")] == [caption]
+
+
+def test_a_line_after_a_picture_saying_what_its_alt_says_is_its_caption():
+    caption = "Former Governor Deval Patrick, left, speaks with a business owner in Columbia."
+    box = (f'<ul><li><div class="g1"><img src="/a.jpg" alt="{caption} Photo: AP / All rights reserved"></div>'
+           f'<div class="g2"><div>{caption}</div></div></li></ul>')
+    root = page(box + paragraphs_of(3))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert images == [{"src": "/a.jpg", "caption": caption}]
+    assert paragraphs.count(caption) == 1
+
+
+def test_a_title_after_a_video_poster_is_not_its_caption():
+    title = "'We Got Her!' Video Shows Dramatic Rescue of Kidnapped Girl"
+    box = f'<div class="p"><img src="/poster.jpg" alt="{title}"></div><p>{title}</p>'
+    root = page(paragraphs_of(2) + box + paragraphs_of(2))
+    _, images = extract_body(root, page_title(root))
+    assert images == [{"src": "/poster.jpg", "caption": ""}]
+
+
+def test_a_paragraph_repeating_the_caption_of_the_picture_before_it_goes_with_the_picture():
+    caption = "Roughly 13,000 US troops remain in Afghanistan, 18 years after the invasion [File: Reuters]"
+    lead = (f'<div class="top"><figure><img src="/a.jpg" alt="{caption}"><figcaption>{caption}</figcaption>'
+            f'</figure><p><em>{caption}</em></p><div class="text">{paragraphs_of(5)}</div></div>')
+    root = page(lead)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert caption not in paragraphs
+
+
+def test_a_teaser_whose_picture_links_where_its_headline_links_is_left_out_without_a_slug():
+    href = "https://www.example.com/business/la-fi-hiltzik-alden-20190115-story.html"
+    headline = "Column: A vulture firm’s bid for Gannett shows there’s still value in newspapers — for plundering"
+    promo = (f'<div class="e"><div><a href="{href}">{headline}</a></div><div><a href="{href}"><img src="/v.jpg">'
+             f'</a></div><div><div><a href="{href}">{headline}</a></div><div>Among those who believe that the '
+             'press provides value for society — especially local journalism that slaps politicians’ hands out '
+             'of the public cookie jar — Alden is a “vulture investing” firm that makes real vultures look good.'
+             '</div></div></div>')
+    root = page(paragraphs_of(6) + promo + paragraphs_of(6))
+    found = extract_main(root, page_title(root), url="https://www.example.com/business/story/gannett-merger")
+    assert not any("vulture" in p for p in found.paragraphs)
+    assert len(found.paragraphs) == 12
+
+
+def test_a_list_of_links_in_japanese_is_a_link_list_with_its_label():
+    related = ('<div class="y"><div><p>関連記事</p><p>こちらの記事も合わせてどうぞ</p></div><ul>' + "".join(
+        f'<li><p>2016年08月0{i}日</p><p><a href="/blog/index-17{i}.html">「体脂肪測定器」と「体重計」は類似する？－商標の判決シリーズ{i}</a></p></li>'
+        for i in range(3)) + '</ul></div>')
+    root = page(paragraphs_of(3) + related)
+    found = extract_main(root, page_title(root), url="https://www.example.jp/blog/index-2726.html")
+    assert found.paragraphs == [f"{i}. {PROSE}" for i in range(3)]
+
+
+def test_a_box_after_the_text_asking_readers_for_support_is_left_out():
+    letter = ('<div class="z"><div><span>Snopes.com</span> <span>Since 1994</span></div><h5>A Word to Our Loyal '
+              'Readers</h5><p>Support Snopes and make a difference for readers everywhere.</p><ul>'
+              + "".join(f"<li>Staff Member {i}</li>" for i in range(8)) +
+              '</ul><p>We do this work every day at no cost to you, but it is far from free to produce. '
+              'We need your financial support.</p></div>')
+    root = page(f"<p>{EN}</p>" * 6 + letter)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == [EN] * 6 or paragraphs == [EN]      # the same line twice in a row is said once
+    assert not any("Snopes" in p or "Staff Member" in p for p in paragraphs)
+
+
+def test_an_article_about_donations_keeps_its_paragraphs():
+    text = f"<p>{EN}</p><p>The charity said: we need your financial support to rebuild the school this winter.</p>"
+    root = page(text * 3)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs.count("The charity said: we need your financial support to rebuild the school this winter.") >= 1

@@ -30,7 +30,14 @@ with warnings.catch_warnings():      # the shared scorers have a "\w" escape in 
 
 # The benchmark's F1 on the redesigned pages may be this much below the originals' (measured: the
 # originals 0.9721, redesigned 0.9700; what only class names give away: promo boxes, staff lists).
-BENCHMARK_REDESIGN_F1_LOSS = 0.003
+# 2026-12-01: originals 0.9721, redesigned 0.9725 (teasers by their pictures, appeal boxes, captions by
+# position, related lists that end), the benchmark's convention 0.9782 and 0.9786.
+BENCHMARK_REDESIGN_F1_LOSS = 0.002
+# Pages whose redesign scores more than PAGE_LOSS below the original: a ceiling that only goes down
+# (9 on 2026-11-30; 1 on 2026-12-01: therepublic, whose gallery captions the original loses to a
+# "popup" class name and the redesign keeps, as captions, once).
+PAGE_LOSS = 0.02
+BENCHMARK_PAGES_LOSING_CEILING = 1
 
 
 def _real_pages() -> list[tuple[str, bytes, dict]]:
@@ -170,5 +177,8 @@ def test_the_benchmark_pages_redesigned_score_about_as_well_as_the_originals(ben
     gt, original, redesigned = benchmark
     assert len(gt) == 181
     assert [pid for pid in gt if original[pid] and not redesigned[pid]] == []
-    before, after = score_pages(gt, original)["f1"], score_pages(gt, redesigned)["f1"]
-    assert after >= before - BENCHMARK_REDESIGN_F1_LOSS
+    before, after = score_pages(gt, original), score_pages(gt, redesigned)
+    assert after["f1"] >= before["f1"] - BENCHMARK_REDESIGN_F1_LOSS
+    was = {r["id"]: r["f1"] for r in before["per_page"]}
+    losing = [r["id"] for r in after["per_page"] if r["f1"] < was[r["id"]] - PAGE_LOSS]
+    assert len(losing) <= BENCHMARK_PAGES_LOSING_CEILING, losing
