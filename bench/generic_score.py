@@ -117,15 +117,15 @@ def run(name: str, fn, pages: dict[str, bytes], truth_urls: dict[str, str], out:
     return target, len(pages) / elapsed
 
 
-def full_article(html: bytes, url: str) -> tuple[str, set[str]]:
-    """(sapo and body as extract_article gives them, the lines that are its images' captions)."""
-    from pipelines.extract import ExtractionError, extract_article
+def full_article(html: bytes, url: str) -> tuple[str, str]:
+    """(sapo and body as extract_article gives them, and as `tintinh extract --no-captions` does)."""
+    from pipelines.extract import ExtractionError, extract_article, without_captions
     try:
         article = extract_article(html, url)
     except ExtractionError:
-        return "", set()
-    text = "\n".join(p for p in (article.get("sapo"), article.get("body")) if p)
-    return text, {image["caption"] for image in article["images"] if image["caption"]}
+        return "", ""
+    bare = without_captions(article)
+    return tuple("\n".join(p for p in (a.get("sapo"), a.get("body")) if p) for a in (article, bare))
 
 
 def compare(limit: int | None, loss: float) -> int:
@@ -141,9 +141,7 @@ def compare(limit: int | None, loss: float) -> int:
         url = raw_truth[pid].get("url", "")
         page = redesign(html, url, [p for p in truth[pid].split("\n") if p.strip()])
         for name, (data, where) in (("original", (html, url)), ("redesign", (page.html.encode("utf-8"), page.url))):
-            text, captions = full_article(data, where)
-            outputs[name][pid] = text
-            bare[name][pid] = "\n".join(line for line in text.split("\n") if line not in captions)
+            outputs[name][pid], bare[name][pid] = full_article(data, where)
     scores = {}
     for name in ("original", "redesign"):
         for label, out in (("", outputs[name]), (" no-captions", bare[name])):

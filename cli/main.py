@@ -116,12 +116,16 @@ def serve(db, host, port, datasette_args):
               help="TSV of pages (path TAB url, no header): JSON Lines out, one per page; - reads standard input")
 @click.option("--content-type", help="the HTTP Content-Type the page came with, e.g. "
               "'text/html; charset=windows-1258': its charset outranks the page's own <meta>")
-def extract_command(page, url, manifest, content_type):
+@click.option("--no-captions", is_flag=True, help="leave the images' captions out of sapo and body "
+              "(they stay in images): the convention of extraction benchmarks")
+def extract_command(page, url, manifest, content_type, no_captions):
     """One saved page (.html or .html.gz; - reads standard input) → one JSON article; --manifest
     for many pages (exit status 1 when any of them could not be read or extracted)."""
     from crawler.sites import site_profile_for_url
     from pipelines.batch import ManifestError, extract_manifest, unpack_page
-    from pipelines.extract import ExtractionError, extract_article, parse_html
+    from pipelines.extract import ExtractionError, extract_article, parse_html, without_captions
+
+    shown = without_captions if no_captions else (lambda article: article)
 
     if bool(page) == bool(manifest):
         raise click.ClickException("give one PAGE, or --manifest PAGES.tsv")
@@ -129,7 +133,7 @@ def extract_command(page, url, manifest, content_type):
         failed = 0
         try:
             for result in extract_manifest(manifest, site_profile_for_url):
-                click.echo(_json_line(result))
+                click.echo(_json_line(result if "error" in result else shown(result)))
                 failed += "error" in result
         except ManifestError as e:
             raise click.ClickException(str(e)) from None
@@ -147,7 +151,7 @@ def extract_command(page, url, manifest, content_type):
             url = (parse_html(data, content_type).xpath("//link[@rel='canonical']/@href") or [""])[0].strip()
             if not url:
                 raise click.ClickException("the page names no canonical URL: give --url")
-        click.echo(_json_line(extract_article(data, url, site_profile_for_url(url), content_type)))
+        click.echo(_json_line(shown(extract_article(data, url, site_profile_for_url(url), content_type))))
     except ExtractionError as e:
         raise click.ClickException(f"{page}: {type(e).__name__}: {e}") from None
 

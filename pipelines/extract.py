@@ -603,6 +603,18 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
     )
 
 
+def without_captions(article: dict) -> dict:
+    """The article with its images' captions left out of its text (sapo and body): the convention
+    of extraction benchmarks whose articleBody has no captions. tintinh's own body keeps each caption
+    once, where its picture stands; the images keep their captions either way."""
+    captions = {image["caption"] for image in article.get("images") or () if image.get("caption")}
+    if not captions:
+        return article
+    lines = {key: [line for line in (article.get(key) or "").split("\n") if line not in captions]
+             for key in ("sapo", "body")}
+    return {**article, "sapo": "\n".join(lines["sapo"]), "body": "\n".join(lines["body"])}
+
+
 def _canonical(url: str, declared: str, site: dict | None) -> str | None:
     """The article's one URL: its rel=canonical when that is on the same site (never og:url,
     which is a share short-link on some sites), else its own URL, in canonical form (the site's

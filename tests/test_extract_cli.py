@@ -83,3 +83,21 @@ def test_missing_manifest_is_one_line_error(tmp_path):
 def test_page_and_manifest_together_is_a_usage_error(tmp_path):
     result = run(str(VNEXPRESS), "--manifest", str(tmp_path / "x.tsv"))
     assert result.exit_code == 1 and "give one PAGE, or --manifest" in result.output
+
+
+def test_no_captions_leaves_the_captions_out_of_the_text_and_keeps_them_on_the_images():
+    article = json.loads(run(str(VNEXPRESS), "--url", VNEXPRESS_URL).output)
+    bare = json.loads(run(str(VNEXPRESS), "--url", VNEXPRESS_URL, "--no-captions").output)
+    captions = {image["caption"] for image in article["images"] if image["caption"]}
+    assert captions and captions <= set(article["body"].split("\n"))
+    assert not captions & set(bare["body"].split("\n"))
+    assert bare["images"] == article["images"]
+    assert [line for line in article["body"].split("\n") if line not in captions] == bare["body"].split("\n")
+
+
+def test_no_captions_applies_to_every_page_of_a_manifest(tmp_path):
+    manifest = tmp_path / "pages.tsv"
+    manifest.write_text(f"{VNEXPRESS}\t{VNEXPRESS_URL}\n", encoding="utf-8")
+    row = json.loads(run("--manifest", str(manifest), "--no-captions").stdout)
+    captions = {image["caption"] for image in row["images"] if image["caption"]}
+    assert captions and not captions & set(row["body"].split("\n"))
