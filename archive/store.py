@@ -388,6 +388,10 @@ class Archive:
                 counts = seen.get(site, Counter())
                 stored = counts["new"] + counts["updated"]
                 completeness = {f: round(counts[f"has_{f}"] / stored, 3) for f in COMPLETENESS_FIELDS} if stored else {}
+                extracted = counts["new"] + counts["updated"] + counts["duplicate"]
+                if extracted:  # how sure extraction was (pipelines.article EXTRACTION), for a drift alarm
+                    completeness.update({f"extraction_{k}": round(counts[f"sig_{k}"] / extracted, 3)
+                                         for k in ("generic", "visible_date", "position_authors")})
                 row = {"fetched": counts["fetched"], "new": counts["new"],
                        "updated": counts["updated"], "unchanged": counts["unchanged"],
                        "duplicates": counts["duplicate"], "failed": counts["failed"],
@@ -595,6 +599,8 @@ class Archive:
             counts["sig_authors"] += row["authors"] not in (None, "", "[]")
             counts["sig_sapo"] += bool(row["sapo"])
             counts["sig_generic"] += generic
+            counts["sig_visible_date"] += extraction.get("published") == "visible"
+            counts["sig_position_authors"] += extraction.get("authors") == "position"
             counts["sig_junk"] += self._has_boilerplate(site, row["_line_keys"])
             counts[("body", len(row["body"] or ""))] += 1
 
