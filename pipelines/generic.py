@@ -252,6 +252,8 @@ def _paragraph_chars(el) -> int:
 def _holds_article(el, total: int) -> bool:
     """Whether a subtree named like a widget holds the article itself: most of the page's
     prose, or a descendant named like an article body with real prose in it."""
+    if len(el.text_content()) < 500:   # C speed, before the link text is measured
+        return False
     chars = _paragraph_chars(el)
     if chars < 500:
         return False
