@@ -163,9 +163,18 @@ CLEANED_TAGS = frozenset(("div", "section", "span", "ul", "ol", "li", "p", "tabl
 WRAPPER_TAGS = frozenset(("div", "section", "form", "header", "table"))
 
 
+# Links that lead nowhere and say "more" or "less": buttons that open or close a text (a caption's
+# "… more", "less"), not words of it.
+_DEAD_LINKS = etree.XPath(".//a[not(@href) or @href='#' or starts-with(@href, 'javascript:')]")
+TOGGLE = re.compile(r"^\W*(?:(?:show|read|see|view)\s+)?(?:more|less)\W*$|^\W*(?:xem thêm|thu gọn)\W*$", re.I)
+
+
 def _clean_tree(root) -> None:
     etree.strip_elements(root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
+    for a in _DEAD_LINKS(root):
+        if len(a) == 0 and a.text and len(a.text) < 20 and TOGGLE.match(a.text):
+            _drop(a)
     _drop_comment_sections(root)
     doomed = []
     total = _paragraph_chars(root)
@@ -904,6 +913,8 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
             index in collector.after_image or text in collector.image_texts)
         if paragraphs and paragraphs[-1] == text or text in seen or captionish and text in kept:
             continue                       # a line twice in a row, a caption again (galleries)
+        if paragraphs and len(text) >= CAPTION_REPEAT_CHARS and paragraphs[-1].startswith(text.rstrip(" .…")):
+            continue                       # the line before it again, cut short (a caption's "… more")
         if captionish and any(text.startswith(c) and len(text) - len(c) <= CREDIT_CHARS for c in seen):
             continue                       # a caption again, with its credit glued on ("…Getty")
         if captionish:

@@ -441,3 +441,19 @@ def test_an_article_about_donations_keeps_its_paragraphs():
     root = page(text * 3)
     paragraphs, _ = extract_body(root, page_title(root))
     assert paragraphs.count("The charity said: we need your financial support to rebuild the school this winter.") >= 1
+
+
+def test_a_caption_shown_whole_and_cut_short_with_more_and_less_toggles_is_said_once():
+    caption = "Defense Secretary Mark Esper shakes hands in Hanoi on Wednesday. Esper is on a visit to Vietnam."
+    box = (f'<ul><li><div class="g1"><img src="/a.jpg" alt="{caption}"></div><div class="c">'
+           f'<div>{caption}<a class="t"> less</a></div><div>{caption[:60]}<a class="t"> ... more</a></div>'
+           f'</div></li></ul>')
+    root = page(box + paragraphs_of(3))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert [p for p in paragraphs if p.startswith("Defense")] == [caption]
+
+
+def test_a_link_saying_more_that_goes_somewhere_is_a_word_of_the_sentence():
+    root = page(paragraphs_of(2) + '<p>The council will meet again in March. Find out <a href="/council">more</a></p>')
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs[-1] == "The council will meet again in March. Find out more"

@@ -30,8 +30,8 @@ with warnings.catch_warnings():      # the shared scorers have a "\w" escape in 
 
 # The benchmark's F1 on the redesigned pages may be this much below the originals' (measured: the
 # originals 0.9721, redesigned 0.9700; what only class names give away: promo boxes, staff lists).
-# 2026-12-01: originals 0.9721, redesigned 0.9725 (teasers by their pictures, appeal boxes, captions by
-# position, related lists that end), the benchmark's convention 0.9782 and 0.9786.
+# 2026-12-01: originals 0.9726, redesigned 0.9730 (teasers by their pictures, appeal boxes, captions by
+# position, related lists that end), the benchmark's convention 0.9786 and 0.9797.
 BENCHMARK_REDESIGN_F1_LOSS = 0.002
 # Pages whose redesign scores more than PAGE_LOSS below the original: a ceiling that only goes down
 # (9 on 2026-11-30; 1 on 2026-12-01: therepublic, whose gallery captions the original loses to a
