@@ -6,16 +6,21 @@ any further arguments go to datasette as they are.
 
 The archive is only read: datasette opens it with `mode=ro`, or as immutable when nothing can be
 written beside it (a read-only directory: no -shm file for a WAL archive). A damaged file is
-refused before serving (PRAGMA quick_check), not met later as HTTP 500s.
+refused before serving (PRAGMA quick_check), not met later as HTTP 500s. An archive made by an
+older tintinh is first brought up to this one's schema (`upgrade`: its missing migrations, such
+as the indexes that make a search's counts and facets fast) when the file can be written; one
+that cannot is served as it is.
 """
 from __future__ import annotations
 
 import errno
 import socket
 import sqlite3
+import sys
 from pathlib import Path
 
-from archive.dbfile import ArchiveError, check_file, connect_readonly, read_mode
+from archive.dbfile import ArchiveError, check_file, connect_readonly, read_mode, writable
+from archive.migrations import MIGRATIONS, MigrationError
 
 # Long article bodies would make table pages megabytes tall; the row page shows them whole.
 SETTINGS = {"truncate_cells_html": 300, "default_page_size": 50,
@@ -47,6 +52,40 @@ def check_archive(db_path: str | Path) -> Path:
     if missing:
         raise ServeError(f"{path} is not a tintinh archive (no {', '.join(sorted(missing))} table)")
     return path
+
+
+def missing_migrations(db_path: str | Path) -> list[int]:
+    """The numbers of this tintinh's migrations the archive has not had (none for a database
+    without a `_migrations` table: not made by tintinh, nothing to bring up to date)."""
+    conn = connect_readonly(db_path)
+    try:
+        done = {row[0] for row in conn.execute("SELECT number FROM _migrations")}
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    return [number for number, *_ in MIGRATIONS if number not in done]
+
+
+def upgrade(db_path: str | Path) -> str | None:
+    """Apply the migrations an archive from an older tintinh lacks, before serving it; one line
+    saying what was done (or why not: a file that cannot be written is served as it is, its
+    searches slower), None when it is up to date."""
+    path = Path(db_path)
+    missing = missing_migrations(path)
+    if not missing:
+        return None
+    numbers = ", ".join(map(str, missing))
+    if read_mode(path) == "immutable" or not writable(path):
+        return (f"{path} lacks this tintinh's schema changes {numbers} and cannot be written: served as it is"
+                " (a search's counts and facets are slower)")
+    from archive.store import Archive
+
+    try:
+        Archive(path, check=False).close()   # checked by check_archive; opening it migrates it
+    except (ArchiveError, MigrationError, sqlite3.Error) as e:
+        return f"could not bring {path} up to date ({e}): served as it is"
+    return f"brought {path} up to this tintinh's schema (migrations {numbers})"
 
 
 def check_port(host: str, port: int) -> None:
@@ -109,6 +148,9 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
     from datasette import cli as datasette_cli
     from datasette.plugins import pm
 
+    note = upgrade(db_path)
+    if note:
+        print(note, file=sys.stderr, flush=True)
     args = datasette_arguments(db_path, host, port, extra)
     register_plugin(pm)
     datasette_cli.cli.main(args=args, prog_name="tintinh serve", standalone_mode=True)

@@ -129,6 +129,20 @@ def failed_note(failed: int, total: int) -> str:
     return f", {failed}/{total} over datasette's time limit" if failed else ""
 
 
+def faceted_note(base: str, make) -> str:
+    """How many of the queries' JSON pages had a row count and facets (a search matching too many
+    articles has its facets listed as timed out, not computed)."""
+    counted = faceted = 0
+    for q in QUERIES:
+        with urllib.request.urlopen(base + make(q), timeout=60) as response:
+            data = json.loads(response.read())
+        counted += data.get("filtered_table_rows_count") is not None
+        faceted += bool(data.get("facet_results"))
+        if not data.get("facet_results"):
+            print(f"{'':19s} no facets for {q!r} ({data.get('filtered_table_rows_count')} hits)")
+    return f"{counted} of {len(QUERIES)} queries with a row count, {faceted} with facets"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", help="an existing archive to query (default: build one)")
@@ -189,6 +203,8 @@ def main() -> None:
             p95 = times[max(0, int(len(times) * 0.95) - 1)]
             print(f"{label:19s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
                   f"max {times[-1]:7.1f} ms (slowest query: {worst[1]!r}){failed_note(failed, len(times))}")
+            if label == "json search":
+                print(f"{'':19s} {faceted_note(base, make)}")
         # Browsing pages, each on its own: their cost is the archive's size, not a query's.
         for label, path in [("articles table page", f"/{name}/articles"),
                             ("articles table json", f"/{name}/articles.json"),

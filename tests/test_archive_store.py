@@ -397,3 +397,31 @@ def test_store_many_reports_a_bad_article_in_its_place_and_goes_on(tmp_path):
         assert out[:3] + out[4:] == ["new"] * 5
         assert isinstance(out[3], BadArticle) and "neither title nor body" in str(out[3])
         assert count(archive, "articles") == 5
+
+
+def test_an_archive_from_before_migration_14_gets_the_narrow_search_indexes_when_opened(tmp_path, monkeypatch):
+    from archive import migrations, search
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:13])   # the code as it was before
+    with Archive(path, aliases={}) as old:
+        old.store_article(gold_article("plo-874982"))
+        old.store_article(gold_article("plo-874982", url="https://plo.vn/ban-sao-post874999.html", site="vnexpress"))
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    conn = sqlite3.connect(path)
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_id_facets'").fetchone()
+    stories_before = conn.execute("SELECT id, story_id, duplicate_of FROM articles ORDER BY id").fetchall()
+    conn.close()
+    with Archive(path, aliases={}) as upgraded:
+        conn = upgraded.conn
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'")}
+        assert {"articles_id_facets", "articles_story_papers", "articles_copies"} <= indexes
+        assert "articles_story" not in indexes
+        assert conn.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'articles_id_facets'").fetchone() == ("1048576 1 1 1 1",)
+        assert conn.execute("SELECT id, story_id, duplicate_of FROM articles ORDER BY id").fetchall() == stories_before
+        assert stories_before[1][2] == stories_before[0][0]   # the copy, found before the upgrade
+        assert conn.execute("SELECT max(number) FROM _migrations").fetchone() == (14,)
+    search.check_index(path)
+    plan = [r[3] for r in sqlite3.connect(path).execute(
+        "EXPLAIN QUERY PLAN SELECT site, count(*) FROM articles WHERE id IN (SELECT rowid FROM articles_fts"
+        " WHERE articles_fts MATCH 'x') GROUP BY site")]
+    assert "SEARCH articles USING COVERING INDEX articles_id_facets (id=?)" in plan

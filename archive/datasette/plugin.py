@@ -10,6 +10,8 @@ through --plugins-dir archive/datasette/plugins).
 - the magic parameter :_tintinh_articles (the absolute URL of the archive's articles table) for
   canned queries' links: the search_feed query's entries link to their article pages.
 - datasette-search-all finds `articles` searchable (Database.fts_table reads metadata's fts_table).
+- a search's row count and facets in the articles table from the search index and one pass over
+  its hits (archive.datasette.search_counts).
 - `snippet` cells render their <mark> highlights; everything else in them stays escaped.
 - pages table views leave out the raw-body blob unless ?_col=/_nocol= is given.
 """
@@ -34,6 +36,7 @@ from archive.datasette.dashboard import QUERY as CHART_QUERY, dashboards_for
 from archive.datasette.feeds import FEED_PATH, with_feed_title
 from archive.datasette.display import TIME_ZONE_LABEL
 from archive.datasette.search_page import search_view
+from archive.datasette import search_counts
 from common.provinces import province_label
 from common.text import unify_tones
 from common.urls import BadURL, canonical_url, host_aliases
@@ -165,6 +168,7 @@ def _fts_table_from_metadata(datasette, db) -> None:
 def startup(datasette):
     for name in archive_names(datasette):
         _fts_table_from_metadata(datasette, datasette.databases[name])
+        search_counts.install(datasette.databases[name])
 
 
 _PAGES_PATH = re.compile(r"^/[^/]+/pages(\.\w+)?$")
@@ -192,6 +196,7 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def table_defaults(scope, receive, send):
             if scope.get("type") == "http":
+                search_counts.request_searches.set({})   # this request's own (a new task each)
                 path = scope.get("path", "")
                 args = parse_qs(scope.get("query_string", b"").decode("latin-1"))
                 chosen = "_col" in args or "_nocol" in args

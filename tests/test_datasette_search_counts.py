@@ -1,0 +1,136 @@
+"""The articles table's search in datasette: its rows, count and facets read from the search index
+and one pass over the hits (archive.datasette.search_counts), the same answers as datasette's own
+SQL gives; the narrow indexes of migration 14; stories on several papers."""
+import asyncio
+import sqlite3
+from urllib.parse import urlencode
+
+import pytest
+from datasette.tracer import capture_traces
+
+from archive.datasette import search_counts
+from archive.serve import make_datasette
+from test_search import build_archive
+
+WORDS = ["tinh", "tỉnh", "Đà Nẵng", "ngay", "lao cai", "thuy dien", "không có từ này"]
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("search-counts") / "archive.db"
+    build_archive(path)
+    return path
+
+
+def fetch(path, url: str, traces: list | None = None):
+    """(status, JSON or HTML) of `url` on an in-process datasette over the archive."""
+    async def run():
+        ds = make_datasette(path)
+        await ds.invoke_startup()
+        with capture_traces(traces if traces is not None else []):
+            response = await ds.client.get(url)
+        return response.status_code, response.json() if ".json" in url else response.text
+    return asyncio.run(run())
+
+
+def articles_json(path, traces=None, **args):
+    status, data = fetch(path, "/archive/articles.json?" + urlencode(args), traces)
+    assert status == 200, data
+    return data
+
+
+def answers(data) -> tuple:
+    """What a search page says: its rows, count and facet values with counts (not the links)."""
+    facets = {name: [(v["value"], v["count"]) for v in facet["results"]]
+              for name, facet in data["facet_results"].items()}
+    return data["rows"], data["filtered_table_rows_count"], facets
+
+
+@pytest.mark.parametrize("index", ["articles_fts", "articles_fts_exact"])
+def test_a_search_page_says_what_datasettes_own_sql_says(path, index):
+    for words in WORDS:
+        for size in ("2", "50"):
+            ours = articles_json(path, _search=words, _size=size, _fts_table=index)
+            # a filter that keeps every article makes datasette run its own SQL for all of it
+            theirs = articles_json(path, _search=words, _size=size, _fts_table=index, id__gte="0")
+            assert answers(ours) == answers(theirs), (words, size)
+    assert articles_json(path, _search="tỉnh", _fts_table=index)["filtered_table_rows_count"] >= 2
+
+
+def test_a_search_is_counted_by_its_index_and_faceted_in_one_pass(path):
+    traces = []
+    data = articles_json(path, traces, _search="tinh")
+    sql = [" ".join(t["sql"].split()) for t in traces]
+    assert set(data["facet_results"]) == {"site", "province", "category"}
+    assert "select count(*) from articles_fts where articles_fts match escape_fts(:search)" in sql
+    assert sum("group by site, province, category" in s for s in sql) == 1
+    assert not [s for s in sql if "as value, count(*)" in s or s.startswith("select count(*) from articles ")]
+    newest = [s for s in sql if "order by id desc" in s]
+    assert len(newest) == 1 and "order by rowid desc limit 51)" in newest[0]
+
+
+def test_count_and_facets_never_read_an_articles_row(path):
+    conn = sqlite3.connect(path)
+    conn.create_function("escape_fts", 1, lambda q: q)
+    for sql in (search_counts.FACETS_SQL, "select count(*) from articles where id in"
+                " (select rowid from {fts} where {fts} match escape_fts(:search))"):
+        plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql.format(fts="articles_fts"), {"search": "x"})]
+        assert "SEARCH articles USING COVERING INDEX articles_id_facets (id=?)" in plan, plan
+    conn.close()
+
+
+def test_a_search_with_more_hits_than_the_cap_lists_its_facets_as_timed_out(path, monkeypatch):
+    hits = articles_json(path, _search="tinh")["filtered_table_rows_count"]
+    monkeypatch.setattr(search_counts, "FACET_MAX_HITS", hits - 1)
+    traces = []
+    data = articles_json(path, traces, _search="tinh")
+    assert data["facet_results"] == {} and data["filtered_table_rows_count"] == hits
+    assert not [t for t in traces if "group by" in t["sql"]]   # no pass over the hits at all
+    status, html = fetch(path, "/archive/articles?" + urlencode({"_search": "tinh"}))
+    assert status == 200 and "These facets timed out: site, province, category" in html
+    assert articles_json(path, _search="lao cai")["facet_results"]   # fewer hits: faceted
+
+
+def test_a_filtered_search_is_left_to_datasette(path):
+    traces = []
+    data = articles_json(path, traces, _search="tinh", site="baolaocai")
+    sites = [(v["value"], v["count"]) for v in data["facet_results"]["site"]["results"]]
+    assert sites == [("baolaocai", data["filtered_table_rows_count"])] and data["filtered_table_rows_count"] >= 1
+    sql = [" ".join(t["sql"].split()) for t in traces]
+    assert [s for s in sql if s.startswith("select count(*) from articles where")]
+    assert not [s for s in sql if "group by site, province, category" in s or "order by rowid desc" in s]
+
+
+def test_stories_on_two_or_more_papers_are_every_such_story(path):
+    status, rows = fetch(path, "/archive/multi_paper_stories.json?_shape=array")
+    conn = sqlite3.connect(path)
+    expected = conn.execute(
+        "SELECT story_id, count(DISTINCT site), count(*), min(published_at) FROM articles"
+        " WHERE story_id IS NOT NULL GROUP BY story_id HAVING count(DISTINCT site) >= 2").fetchall()
+    conn.close()
+    assert status == 200 and expected
+    assert sorted((r["story_id"], r["papers"], r["articles"], r["first_published"]) for r in rows) == sorted(expected)
+
+
+def test_serve_brings_an_archive_of_an_older_tintinh_up_to_date_first(tmp_path, monkeypatch):
+    from archive import migrations
+    from archive.serve import missing_migrations, upgrade
+    from archive.store import Archive
+    old = tmp_path / "archive.db"
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:13])
+    Archive(old, aliases={}).close()
+    monkeypatch.undo()
+    assert missing_migrations(old) == [14]
+    assert upgrade(old) == f"brought {old} up to this tintinh's schema (migrations 14)"
+    assert missing_migrations(old) == [] and upgrade(old) is None
+    traces = []
+    articles_json(old, traces, _search="tinh")
+    assert any("group by site, province, category" in t["sql"] for t in traces)
+
+
+def test_facet_values_are_ordered_by_count_then_as_sqlite_orders_them():
+    counts = search_counts.Counter({("b", "Huế", None): 2, ("a", "Huế", 3): 2, (7, None, "x"): 2, ("c", "Huế", "x"): 1})
+    assert search_counts.facet_rows(counts, "site", 30) == [
+        {"value": 7, "count": 2}, {"value": "a", "count": 2}, {"value": "b", "count": 2}, {"value": "c", "count": 1}]
+    assert search_counts.facet_rows(counts, "province", 1) == [{"value": "Huế", "count": 5}]
+    assert search_counts.facet_rows(counts, "category", 30) == [{"value": "x", "count": 3}, {"value": 3, "count": 2}]
