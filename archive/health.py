@@ -42,7 +42,8 @@ DAILY_SHARE = 0.7     # "publishes daily": new articles on 70% of the days it wa
 DAILY_MIN_DAYS = 3    # …of at least 3 such days
 STALE_DAYS = 3        # `now` this long after the last run of a site crawled on a schedule
 # Failure reasons that say the page was fetched but is no article (its layout may have changed).
-REFUSED = frozenset({"not_an_article", "short_body", "no_title", "extraction_error", "extractor_crashed"})
+REFUSED = frozenset({"not_an_article", "short_body", "no_title", "extraction_error", "extractor_crashed",
+                     "extraction_timeout"})
 GONE = ("http_404", "http_410")
 # Discovery pages name their kind at the start of a failure's detail ("feed: HTTP 404").
 SOURCE_KINDS = ("feed", "sitemap", "section", "robots", "start")

@@ -65,7 +65,7 @@ _CANDIDATES_SQL = (
 
 
 __all__ = ["Archive", "ArchiveDamaged", "ArchiveError", "BadArticle", "StorageError", "UnknownPage",
-           "connect", "open_archive", "prepare_article", "read_error"]
+           "connect", "open_archive", "prepare_article", "prepare_content", "read_error"]
 
 
 class BadArticle(ArchiveError):
@@ -426,7 +426,8 @@ class Archive:
 
     # -- one fetch, whole -----------------------------------------------------------------
     def store_fetch(self, *, page: dict | None = None, article: dict | None = None,
-                    failure: dict | None = None, run_id: int | None = None) -> str:
+                    failure: dict | None = None, run_id: int | None = None,
+                    content: dict | None = None) -> str:
         """One fetch and everything that comes of it, in ONE transaction, so a crash, a kill or a
         full disk leaves all of it or none (and a URL left with nothing is fetched again):
 
@@ -435,10 +436,11 @@ class Archive:
         - or `failure`: why it is no article (`record_failure`'s fields) → "failed"; a kept page
           carries the reason too.
 
-        A bad article (BadArticle) is refused before anything is written."""
+        A bad article (BadArticle) is refused before anything is written. The pure work may come
+        done: `content` (`prepare_content(article)`) and the page's `compressed` body."""
         if (article is None) == (failure is None):
             raise ArchiveError("store_fetch needs an article or a failure")
-        row = prepare_article(article, self.aliases) if article is not None else None
+        row = prepare_article(article, self.aliases, content) if article is not None else None
         with self._transaction():
             page_id = self._insert_page(**page, failure=failure and failure["reason"]) if page else None
             if row is not None:
@@ -487,7 +489,7 @@ class Archive:
 
     def _insert_page(self, *, url: str, final_url: str | None, status: int | None, headers: dict,
                      body: bytes | None, fetched_at: str, site: str, run_id: int | None = None,
-                     failure: str | None = None) -> int:
+                     failure: str | None = None, compressed: bytes | None = None) -> int:
         kept = {}
         for key, value in (headers or {}).items():
             key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
@@ -500,7 +502,7 @@ class Archive:
         sha1 = hashlib.sha1(body).hexdigest() if body is not None else None
         stored = sha1 and self.conn.execute(
             "SELECT 1 FROM pages WHERE body_sha1 = ? AND body IS NOT NULL LIMIT 1", (sha1,)).fetchone()
-        blob = compress_page(body) if body is not None and not stored else None
+        blob = (compressed or compress_page(body)) if body is not None and not stored else None
         if failure is None and status is not None and status >= 400:
             failure = f"http {status}"
         return self.conn.execute(
@@ -935,10 +937,11 @@ def _provinces(article: dict, title: str, sapo: str, body: str) -> list[str]:
     return article_provinces(article.get("province"), title, sapo, body)
 
 
-def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
+def prepare_article(article: dict, aliases: dict[str, str], content: dict | None = None) -> dict:
     """The `articles` row for an article dict (NFC text, JSON lists) plus private `_` keys: URL
     variants, content keys, story lines with their keys and MinHash signature. Pure, so it can
-    run in another process (`Archive.store_many`)."""
+    run in another process (`Archive.store_many`). `content` is `prepare_content(article)` when
+    it was done already (by a crawl's extraction worker, pipelines.extract_pool)."""
     url = (article.get("url") or "").strip()
     if not url:
         raise BadArticle("article has no url")
@@ -949,6 +952,14 @@ def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
         variants = list(dict.fromkeys([canonical, own]))
     except BadURL as e:
         raise BadArticle(f"article url: {e}") from None
+    return {"canonical_url": canonical, "url": url, "_variants": variants,
+            **(prepare_content(article) if content is None else content)}
+
+
+def prepare_content(article: dict) -> dict:
+    """The part of `prepare_article` that needs no host aliases, and nearly all of its work:
+    normalised text, content keys, story lines, MinHash signature, search texts."""
+    url = (article.get("url") or "").strip()
     title, sapo, body = fold_spaces(article.get("title")), fold_spaces(article.get("sapo")), _clean_body(article.get("body"))
     if not title and not body:
         raise BadArticle(f"article {url} has neither title nor body")
@@ -963,7 +974,7 @@ def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
     lines = dedup.story_lines(sapo_key, body_keys)
     sig = dedup.signature(dedup.shingles(lines))
     return {
-        "canonical_url": canonical, "url": url, "site": article.get("site"),
+        "site": article.get("site"),
         "province": article.get("province"), "title": title, "sapo": sapo, "body": body,
         "authors": json.dumps([fold_spaces(a) for a in article.get("authors") or []], ensure_ascii=False),
         "published_at": article.get("published_at"), "modified_at": article.get("modified_at"),
@@ -976,7 +987,7 @@ def prepare_article(article: dict, aliases: dict[str, str]) -> dict:
         "language": article.get("language"), "extractor": article.get("extractor"),
         "content_hash": hashlib.sha1(key.encode("utf-8")).hexdigest() if key else None,
         "first_seen": seen, "last_seen": seen, "fetched_at": seen,
-        "_variants": variants, "_key": key, "_images": images, "_related": related,
+        "_key": key, "_images": images, "_related": related,
         "_lines": lines, "_line_keys": [dedup.line_key(line) for line in lines],
         "_signature": (sig, dedup.band_keys(sig) if sig is not None else None),
         "_present": [f for f in COMPLETENESS_FIELDS if article.get(f)],

@@ -131,11 +131,11 @@ def run_bare(urls: list[str]) -> dict:
     return {"pages": crawler.stats.get_value("bare/pages", 0), "seconds": time.perf_counter() - started}
 
 
-def run_full(slugs: list[str], origins: dict, db: str) -> dict:
+def run_full(slugs: list[str], origins: dict, db: str, extra: dict | None = None) -> dict:
     from crawler.run import crawl
 
     result = crawl(slugs, db=db, progress=lambda line: None, settings={
-        **SETTINGS, "TINTINH_ORIGINS": origins, "TINTINH_DISCOVERY": ["feeds"]})
+        **SETTINGS, "TINTINH_ORIGINS": origins, "TINTINH_DISCOVERY": ["feeds"], **(extra or {})})
     rows = result["sites"].values()
     statuses = {k: sum(row[k] for row in rows) for k in ("new", "updated", "unchanged", "duplicates", "failed")}
     return {"pages": sum(row["fetched"] for row in rows), "seconds": result["seconds"], "statuses": statuses}
@@ -163,12 +163,15 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=100, help="distinct articles per real page")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--code", type=Path, help="run the full side from this checkout of tintinh")
+    parser.add_argument("--variant", action="append", default=[], metavar="KEY=VALUE",
+                        help="also run the full side with this setting, each round (e.g. TINTINH_EXTRACT_PROCESSES=0)")
     parser.add_argument("--side", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:  # a child process: one side
         mode, path = args.side
         payload = json.loads(Path(path).read_text())
-        result = run_bare(payload["urls"]) if mode == "bare" else run_full(payload["slugs"], payload["origins"], payload["db"])
+        result = run_bare(payload["urls"]) if mode == "bare" else run_full(
+            payload["slugs"], payload["origins"], payload["db"], payload.get("settings"))
         print(json.dumps(result))
         return
 
@@ -181,6 +184,8 @@ def main() -> None:
           f" average), built in {time.perf_counter() - t0:.0f} s; load average {os.getloadavg()[0]:.1f}"
           f" on {os.cpu_count()} CPUs", flush=True)
     bare, full = [], []
+    variants = {v: dict([v.split("=", 1)]) for v in args.variant}
+    varied: dict[str, list[float]] = {v: [] for v in variants}
     with MirrorServer(routes) as server, tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             b = side("bare", {"urls": [server.url(u) for u in urls]})
@@ -191,9 +196,17 @@ def main() -> None:
             full.append(f["pages"] / f["seconds"])
             print(f"  round {r + 1} full: {f['pages']} pages in {f['seconds']:.1f} s → {full[-1]:.0f} pages/s"
                   f" {f['statuses']}", flush=True)
+            for name, extra in variants.items():
+                v = side("full", {"slugs": slugs, "origins": server.origins(), "db": f"{db}.{list(variants).index(name)}",
+                                  "settings": extra}, args.code)
+                varied[name].append(v["pages"] / v["seconds"])
+                print(f"  round {r + 1} full, {name}: {v['pages']} pages in {v['seconds']:.1f} s →"
+                      f" {varied[name][-1]:.0f} pages/s", flush=True)
             for p in Path(tmp).iterdir():
                 p.unlink()
     b, f = statistics.median(bare), statistics.median(full)
+    for name, rates in varied.items():
+        print(f"full pipeline with {name}: {statistics.median(rates):.0f} pages/s, {statistics.median(rates) / b:.2f}× bare")
     print(f"bare Scrapy {b:.0f} pages/s, full pipeline {f:.0f} pages/s (medians of {args.rounds});"
           f" load average {os.getloadavg()[0]:.1f}")
     print(f"ratio full/bare: {f / b:.2f}×")

@@ -3,6 +3,7 @@
 `scrapy crawl news -a site=SLUG` and `tintinh crawl` both read this module (scrapy.cfg points here);
 any value can be overridden per run with `-s KEY=VALUE`.
 """
+import os
 
 BOT_NAME = "tintinh"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -75,6 +76,12 @@ ITEM_PIPELINES = {
 }
 
 TINTINH_DB = "archive.db"
+# Extraction runs in worker processes beside Scrapy (pipelines.extract_pool), one per core by
+# default (0: in Scrapy's process). A page whose extraction runs past the timeout, or kills its
+# worker, is a failure of its own; each worker may use TINTINH_EXTRACT_MEMORY_MB of memory at most.
+TINTINH_EXTRACT_PROCESSES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+TINTINH_EXTRACT_TIMEOUT = 120.0
+TINTINH_EXTRACT_MEMORY_MB = 2048
 TINTINH_STORE_QUEUE = 256         # pages waiting for the archive's writer thread at most
 TINTINH_DISCOVERY = ["feeds", "sitemaps", "sections"]  # where registered sites' article URLs come from
 TINTINH_REFRESH = False           # True: fetch article URLs already archived again (new versions)

@@ -36,6 +36,7 @@ from archive.lock import db_lock
 from archive.store import Archive, ArchiveError, StorageError
 from archive.writer import ArchiveWriter
 from pipelines.extract import ExtractionError, LegacyEncoding, NotAnArticle, extract_article
+from pipelines.extract_pool import FAILED, ExtractionPool
 
 SUMMARY_STAT = "tintinh/summary"
 STOPPED_STAT = "tintinh/stopped"        # why the archive stopped taking writes, if it did
@@ -86,18 +87,44 @@ def page_article(body: bytes, url: str, slug: str, site: dict | None, content_ty
 
 
 class ExtractPipeline:
-    """Raw page → article dict (page_article), or Failed."""
+    """Raw page → article dict (page_article), or Failed.
 
-    def process_item(self, item):
+    With TINTINH_EXTRACT_PROCESSES > 0 (by default one per core) extraction runs in worker
+    processes (pipelines.extract_pool) together with the archive's pure work on the article and
+    the raw page, while Scrapy goes on downloading; a page that hangs or kills its worker is a
+    failure of its own (extraction_timeout, extractor_crashed). 0 extracts in Scrapy's process."""
+
+    def __init__(self, processes: int = 0, timeout: float = 120, memory_mb: int = 2048):
+        self.pool = ExtractionPool(processes, timeout, memory_mb) if processes > 0 else None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        return cls(settings.getint("TINTINH_EXTRACT_PROCESSES"), settings.getfloat("TINTINH_EXTRACT_TIMEOUT"),
+                   settings.getint("TINTINH_EXTRACT_MEMORY_MB"))
+
+    async def process_item(self, item):
         page = ItemAdapter(item)
         if page["failure"]:
             raise Failed(page["failure"], page["detail"])
         # the site profile is what the registry knows of the site, put there by the spider; the
         # header's charset outranks the page's own <meta> (pipelines.decode)
         content_type = next((v for k, v in (page["headers"] or {}).items() if k.lower() == "content-type"), None)
-        page["article"] = page_article(page["body"], page["final_url"] or page["url"], page["site"],
-                                       page["site_profile"], content_type, page["fetched_at"])
+        args = (page["body"], page["final_url"] or page["url"], page["site"], page["site_profile"],
+                content_type, page["fetched_at"])
+        if self.pool is None:
+            page["article"] = page_article(*args)
+            return item
+        answer = await self.pool.run(*args)
+        if answer[0] == FAILED:
+            raise Failed(*answer[1:])
+        _, page["article"], content, compressed = answer
+        page["prepared"] = {"content": content, "compressed": compressed}
         return item
+
+    def close_spider(self):
+        if self.pool is not None:
+            self.pool.close()
 
 
 def validation_problem(article: dict, min_body_chars: int) -> tuple[str, str] | None:
@@ -217,13 +244,15 @@ class StorePipeline:
         if self.stopped:
             self.not_stored += 1
             raise NotStored()
+        prepared = page["prepared"] or {}
         fields = dict(url=page["url"], final_url=page["final_url"], status=page["status"],
                       headers=page["headers"], body=page["body"], fetched_at=page["fetched_at"],
-                      site=page["site"]) if keep_page else None
+                      site=page["site"], compressed=prepared.get("compressed")) if keep_page else None
         await maybe_deferred_to_future(self._room.acquire())
         try:
             status = await _settled(self.writer.store(page=fields, article=article, failure=failure,
-                                                      run_id=self.run_id))
+                                                      run_id=self.run_id,
+                                                      content=prepared.get("content") if article else None))
         except StorageError as e:
             self._stop(str(e))
             self.not_stored += 1

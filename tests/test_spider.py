@@ -2,6 +2,7 @@
 
 Responses are built from the real saved pages and the mirror's feeds in tests/fixtures/site.
 """
+import asyncio
 import gzip
 import os
 import subprocess
@@ -238,8 +239,13 @@ def raw_page(name: str, url: str = BAOLAOCAI_URL, site: str = "baolaocai") -> Pa
                 body=fixture_bytes(name), fetched_at="2026-01-01T00:00:00+00:00")
 
 
+def extracted(page: Page) -> Page:
+    """The extract stage's process_item (a coroutine), extracting in this process."""
+    return asyncio.run(ExtractPipeline().process_item(page))
+
+
 def test_extract_stage_fills_the_article_with_site_facts():
-    item = ExtractPipeline().process_item(raw_page("baolaocai-404649.html.gz"))
+    item = extracted(raw_page("baolaocai-404649.html.gz"))
     article = item.article
     assert article["title"] == "Sống đẹp từ những điều giản dị"
     assert article["published_at"] == "2025-06-17T13:43:02+07:00"
@@ -249,14 +255,14 @@ def test_extract_stage_fills_the_article_with_site_facts():
 
 def test_extract_stage_drops_a_listing_as_not_an_article():
     with pytest.raises(Failed) as dropped:
-        ExtractPipeline().process_item(raw_page("vnexpress-list.html.gz"))
+        extracted(raw_page("vnexpress-list.html.gz"))
     assert dropped.value.reason == "not_an_article"
 
 
 def test_extract_stage_passes_fetch_failures_on_as_drops_with_their_reason():
     page = Page(url=BAOLAOCAI_URL, site="baolaocai", failure="timeout", detail="took too long")
     with pytest.raises(Failed) as dropped:
-        ExtractPipeline().process_item(page)
+        extracted(page)
     assert (dropped.value.reason, dropped.value.detail) == ("timeout", "took too long")
 
 
@@ -270,7 +276,7 @@ def test_validation_names_the_reason_an_article_is_dropped(article, reason):
 
 
 def test_validation_keeps_a_real_article():
-    item = ExtractPipeline().process_item(raw_page("plo-874982.html.gz", "https://plo.vn/a-post874982.html", "plo"))
+    item = extracted(raw_page("plo-874982.html.gz", "https://plo.vn/a-post874982.html", "plo"))
     assert validation_problem(item.article, 80) is None
 
 

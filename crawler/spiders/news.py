@@ -76,6 +76,9 @@ class Page:
     detail: str = ""
     kind: str = "article"      # article | feed | sitemap | section | robots | start
     article: dict | None = field(default=None, repr=False)   # filled by the extract pipeline
+    # the archive's pure work on it, done beside extraction in a worker process (pipelines.extract_pool):
+    # {"content": prepare_content(article), "compressed": the body compressed}
+    prepared: dict | None = field(default=None, repr=False)
 
 
 def now_iso() -> str:
