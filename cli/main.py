@@ -325,7 +325,7 @@ def demo_command(db):
 
 @cli.command("sites", context_settings=CONTEXT)
 @click.option("--province", help="Only sites covering this province, after or before the 2025 merger "
-              "(accents optional; TP.HCM, hcm, Thừa Thiên Huế… work).")
+              "(accents optional; TP.HCM, hcm, Thừa Thiên Huế… work), or a region (Tây Nguyên, ĐBSCL).")
 @click.option("--coverage", is_flag=True, help="Per province since the merger: its old provinces and the "
               "outlets covering it (* = verified against a saved page).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per site (or province) (JSON Lines).")

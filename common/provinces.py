@@ -3,6 +3,8 @@
 
 - `resolve_province("Yên Bái")` → ("Lào Cai", "Yên Bái"): any spelling, accents and case optional.
 - `province_label(name)`: the one name to show and filter by (today's province, or NATIONAL).
+- `provinces_meant("Tây Nguyên")` → ["Gia Lai", "Đắk Lắk", "Lâm Đồng"]: what a province filter
+  means, a region's provinces included.
 - `provinces_named(title, sapo, body)`: provinces the article names where a name is a place
   (a dateline, a "Lào Cai: …" title, "tỉnh X", "TP X", "tại X", …), never any substring: "Hà
   Giang" is also a person, "Hòa Bình" peace, "Long An" two common words.
@@ -104,6 +106,52 @@ def province_label(name: str | None) -> str | None:
     if is_national(name):
         return NATIONAL
     return resolve_province(name)[0]
+
+
+# -- regions -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Region:
+    """A region of the country and today's provinces in it."""
+    name: str
+    provinces: tuple[str, ...]
+
+
+@cache
+def load_regions() -> tuple[Region, ...]:
+    """The six socio-economic regions, then the three parts of the country, in the gazetteer's order."""
+    regions: dict[str, Region] = {}
+    for entry in _data().get("region", []):
+        provinces = [nfc(p) for p in entry.get("provinces", [])]
+        for part in entry.get("regions", []):
+            provinces += regions[nfc(part)].provinces
+        regions[nfc(entry["name"])] = Region(nfc(entry["name"]), tuple(provinces))
+    return tuple(regions.values())
+
+
+@cache
+def _regions_by_key() -> dict[str, Region]:
+    out = {}
+    for region, entry in zip(load_regions(), _data().get("region", [])):
+        for name in (region.name, *entry.get("aliases", [])):
+            out[province_key(name)] = region
+    return out
+
+
+def region_named(name: str | None) -> Region | None:
+    """The region `name` names, any spelling ("mekong delta", "ĐBSCL", "Tây Nguyên"), else None."""
+    return _regions_by_key().get(province_key(name))
+
+
+def provinces_meant(name: str | None) -> list[str]:
+    """The provinces a filter means: a region's, or the one province any of its names gives
+    ("yen bai" → ["Lào Cai"]), [NATIONAL] for the national label, [] for a name we do not know.
+    A province's own name wins over a region's alias ("Huế" is the city)."""
+    label = province_label(name)
+    if label:
+        return [label]
+    region = region_named(name)
+    return list(region.provinces) if region else []
 
 
 # -- finding provinces in an article's text ---------------------------------------------------

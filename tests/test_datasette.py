@@ -562,6 +562,25 @@ def test_search_filters_by_paper_province_and_dates(server):
     assert [r["id"] for r in search_rows(base, q="hoa binh", since="2026-03-05", until="2026-03-05")] == [ids["hoabinh_new"]]
 
 
+def test_search_filters_by_region(server):
+    """A region is all of its provinces: Phú Thọ and Lào Cai are in the northern midlands and
+    mountains (and the North), Đà Nẵng in the central coast; none of them in the Central Highlands."""
+    base, ids = server
+    hoabinh = {ids["hoabinh_old"], ids["hoabinh_new"]}
+    assert {r["id"] for r in search_rows(base, q="hoa binh", province="Trung du và miền núi phía Bắc")} == hoabinh
+    assert {r["id"] for r in search_rows(base, q="hoa binh", province="mien bac")} == hoabinh
+    assert search_rows(base, q="hoa binh", province="Tây Nguyên") == []
+    assert {r["id"] for r in search_rows(base, q="cao toc", province="northern midlands and mountains")} == {ids["wire_b"]}
+    rows = get_json(base, "/archive/latest_by_province.json", province="miền Trung", _shape="array")
+    assert ids["danang"] in {r["id"] for r in rows} and not hoabinh & {r["id"] for r in rows}
+    data = get_json(base, "/-/tintinh/search.json", q="hoa binh", province="ĐB sông Cửu Long")
+    assert data["results"] == []
+    data = get_json(base, "/-/tintinh/search.json", q="hoa binh", province="Tây Bắc")
+    assert {r["id"] for r in data["results"]} == hoabinh
+    _, html = get(base, "/-/tintinh/search", q="hoa binh")
+    assert '<option value="Tây Nguyên" label="region: Gia Lai, Đắk Lắk, Lâm Đồng">' in html
+
+
 def test_search_page_shows_no_sql_and_titles_its_tab(server):
     base, _ = server
     _, html = get(base, "/archive/search", q="da nang")

@@ -9,8 +9,8 @@ import pytest
 
 from archive.migrations import MIGRATIONS, migrate
 from archive.store import Archive, connect
-from common.provinces import (NATIONAL, article_provinces, load_provinces, province_label,
-                              provinces_named, resolve_province)
+from common.provinces import (NATIONAL, article_provinces, load_provinces, load_regions, province_label,
+                              provinces_meant, provinces_named, resolve_province)
 from registered import extract_registered
 from test_datasette import demo, get_json, running_server  # noqa: F401  (demo: a fixture)
 
@@ -28,6 +28,29 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 ])
 def test_any_spelling_of_a_province_old_or_new_gives_todays_name_or_the_national_label(name, label):
     assert province_label(name) == label
+
+
+def test_the_six_regions_hold_each_of_the_34_provinces_once_and_the_three_parts_hold_them_all():
+    regions = load_regions()
+    six = [p for r in regions[:6] for p in r.provinces]
+    assert sorted(six) == sorted(p.name for p in load_provinces())
+    three = [p for r in regions[6:] for p in r.provinces]
+    assert [r.name for r in regions[6:]] == ["Miền Bắc", "Miền Trung", "Miền Nam"] and sorted(three) == sorted(six)
+
+
+@pytest.mark.parametrize("name, provinces", [
+    ("Tây Nguyên", ["Gia Lai", "Đắk Lắk", "Lâm Đồng"]),
+    ("tay nguyen", ["Gia Lai", "Đắk Lắk", "Lâm Đồng"]),
+    ("ĐBSCL", ["Cần Thơ", "Vĩnh Long", "Đồng Tháp", "Cà Mau", "An Giang"]),
+    ("Mekong Delta", ["Cần Thơ", "Vĩnh Long", "Đồng Tháp", "Cà Mau", "An Giang"]),
+    ("Đông Nam Bộ", ["Hồ Chí Minh", "Đồng Nai", "Tây Ninh"]),
+    ("yen bai", ["Lào Cai"]),            # a province, old or new, is itself
+    ("Huế", ["Huế"]),
+    ("national", [NATIONAL]),
+    ("Atlantis", []),
+])
+def test_a_filter_means_a_regions_provinces_or_one_province(name, provinces):
+    assert provinces_meant(name) == provinces
 
 
 def test_every_old_province_resolves_to_the_province_it_was_merged_into():

@@ -230,6 +230,8 @@ def test_registry_entry_defaults_and_host_normalisation():
     ("Bà Rịa–Vũng Tàu", ["baobinhduong", "sggp"]),
     ("Thừa Thiên Huế", ["huengaynay"]),
     ("Atlantis", []),
+    ("Tây Nguyên", ["baodaklak", "baogialai", "baolamdong"]),   # a region: the outlets of its provinces
+    ("central highlands", ["baodaklak", "baogialai", "baolamdong"]),
 ])
 def test_select_sites_by_province_after_or_before_the_merger(name, slugs):
     assert [s.slug for s in select_sites(name)] == slugs

@@ -2,7 +2,8 @@
 through --plugins-dir archive/datasette/plugins).
 
 - SQL functions on every connection: vi_fold, vi_tone, vi_snippet (archive.search),
-  canonical_url and vi_province (common.provinces: any name of a province → today's);
+  canonical_url, vi_province (common.provinces: any name of a province → today's) and
+  vi_provinces (a region's provinces too, as JSON);
   escape_fts also unifies tone placement, so ?_search= on the exact-accent index
   (&_fts_table=articles_fts_exact) finds "Hoà" and "Hòa" alike.
 - /-/tintinh/chart: the chart of articles over time (a datasette-dashboards dashboard per archive,
@@ -37,7 +38,7 @@ from archive.datasette.feeds import FEED_PATH, with_feed_title
 from archive.datasette.display import TIME_ZONE_LABEL
 from archive.datasette.search_page import search_view
 from archive.datasette import search_counts
-from common.provinces import province_label
+from common.provinces import province_label, provinces_meant
 from common.text import unify_tones
 from common.urls import BadURL, canonical_url, host_aliases
 
@@ -98,6 +99,12 @@ def _province(name):
     return province_label(name) or name if isinstance(name, str) else name
 
 
+def _provinces(name):
+    """vi_provinces(name): the provinces a filter means, as a JSON list: a region's ("Tây Nguyên",
+    "mekong delta", "miền Trung"), or the one province any name of it gives; [] for none known."""
+    return json.dumps(provinces_meant(name) if isinstance(name, str) else [], ensure_ascii=False)
+
+
 # trylast: datasette's own prepare_connection registers escape_fts; ours must come after it.
 @hookimpl(trylast=True)
 def prepare_connection(conn):
@@ -107,6 +114,7 @@ def prepare_connection(conn):
                          deterministic=True)
     conn.create_function("escape_fts", 1, _escape_fts, deterministic=True)
     conn.create_function("vi_province", 1, _province, deterministic=True)
+    conn.create_function("vi_provinces", 1, _provinces, deterministic=True)
     conn.create_function("url_quote", 1, _url_quote, deterministic=True)
 
 

@@ -3,7 +3,8 @@
 It runs the `search` (or `search_exact`) canned query of metadata.yml, so the page, the canned
 query and its JSON give the same results: newest publication first (or relevance, or oldest),
 one entry per story with the story's other copies folded under it, filters for paper, province
-and dates, and numbered pages. The form lists the archive's papers and provinces.
+(any name, old or new, or a region: "Tây Nguyên", "Mekong Delta") and dates, and numbered pages.
+The form lists the archive's papers, provinces and the regions.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datasette.utils.asgi import NotFound, Response
 
 from archive.datasette.cells import mark_snippet
 from archive.datasette.display import vietnam_time
+from common.provinces import load_regions
 
 PARAMS = ("q", "paper", "province", "since", "until", "order", "page", "size")
 ORDERS = {"newest": "Newest first", "relevance": "Best match first", "oldest": "Oldest first"}
@@ -142,7 +144,7 @@ async def search_view(datasette, request, database_for):
         nav["next"] = page_url(base, args, exact, db.name, page=args["page"] + 1)
     html = await datasette.render_template("tintinh/search.html", {
         "database": db.name, "args": args, "exact": exact, "orders": ORDERS,
-        "papers": papers, "provinces": provinces, "nav": nav,
+        "papers": papers, "provinces": provinces, "regions": load_regions(), "nav": nav,
         "first_position": (args["page"] - 1) * args["size"] + 1, "candidates": CANDIDATES,
         "json_url": page_url(datasette.urls.path("/-/tintinh/search.json"), args, exact, db.name),
         "query_url": datasette.urls.query(db.name, "search_exact" if exact else "search"),

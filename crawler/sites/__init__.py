@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from common import urls
 from common.provinces import GAZETTEER as PROVINCES_TOML  # noqa: F401  (where the gazetteer lives)
 from common.provinces import (Province, load_provinces, only_before_merger, province_key,  # noqa: F401
-                              resolve_province)
+                              region_named, resolve_province)
 from common.text import nfc
 
 SITES_TOML = files(__name__) / "sites.toml"  # read from the package: also inside a zipped egg (Scrapyd)
@@ -237,13 +237,16 @@ def select_sites(province: str | None = None) -> list[Site]:
     gives every outlet of it (old papers of the provinces merged into it too): "Phú Thọ" finds Báo
     Phú Thọ and Báo Vĩnh Phúc. A pre-merger province gives its own old paper, if registered, and
     the outlets of the province it is now part of: "Yên Bái" finds Báo Lào Cai, "vinh phuc" finds
-    Báo Vĩnh Phúc and Báo Phú Thọ.
+    Báo Vĩnh Phúc and Báo Phú Thọ. A region gives the outlets of all its provinces ("Tây Nguyên").
     """
     sites = sorted(load_sites().values(), key=lambda s: s.slug)
     if province is None:
         return sites
     key = _province_key(province)
     now, before = resolve_province(province)
+    if now is None and (region := region_named(province)) is not None:  # every outlet of its provinces
+        keys = {_province_key(p) for p in region.provinces}
+        return [s for s in sites if not s.national and _province_key(s.province) in keys]
     if now is None:  # a name the gazetteer does not know: the registry's own spelling, if any
         return [s for s in sites if key in (_province_key(s.province), _province_key(s.province_before))]
     now_key = _province_key(now)
