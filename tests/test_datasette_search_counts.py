@@ -134,3 +134,18 @@ def test_facet_values_are_ordered_by_count_then_as_sqlite_orders_them():
         {"value": 7, "count": 2}, {"value": "a", "count": 2}, {"value": "b", "count": 2}, {"value": "c", "count": 1}]
     assert search_counts.facet_rows(counts, "province", 1) == [{"value": "Huế", "count": 5}]
     assert search_counts.facet_rows(counts, "category", 30) == [{"value": "x", "count": 3}, {"value": 3, "count": 2}]
+
+
+@pytest.mark.parametrize("query, index, words", [("search", "articles_fts", "tinh"), ("search_exact", "articles_fts_exact", "tỉnh")])
+def test_the_search_query_counts_every_hit_with_and_without_filters(path, query, index, words):
+    conn = sqlite3.connect(path)
+    match = '"' + words + '"'
+    every = conn.execute(f"SELECT count(*) FROM {index} WHERE {index} MATCH ?", [match]).fetchone()[0]
+    in_laocai = conn.execute(
+        f"SELECT count(*) FROM {index} WHERE {index} MATCH ? AND rowid IN"
+        " (SELECT article_id FROM article_provinces WHERE province = 'Lào Cai')", [match]).fetchone()[0]
+    conn.close()
+    assert every > in_laocai >= 1
+    for args, expected in (({}, every), ({"province": "lao cai"}, in_laocai)):
+        status, rows = fetch(path, f"/archive/{query}.json?" + urlencode({"q": words, "_shape": "array", **args}))
+        assert status == 200 and rows[0]["articles_found"] == expected, args

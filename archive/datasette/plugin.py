@@ -129,15 +129,31 @@ def render_cell(row, value, column, table, database, datasette):
                         archive=database in archive_names(datasette))
 
 
+@lru_cache(maxsize=16)
+def _dashboards_json(archives: tuple[tuple[str, str], ...]) -> str:
+    paths = dict(archives)
+    return json.dumps(dashboards_for(list(paths), paths.__getitem__), ensure_ascii=False)
+
+
 @hookimpl
 def get_metadata(datasette, key, database, table):
     """Our metadata (metadata.yml) for every archive datasette serves, whatever its file name,
-    with a datasette-dashboards dashboard for each (the chart)."""
+    with a datasette-dashboards dashboard for each (the chart).
+
+    Every plugin's config is asked for by key "plugins" — datasette-render-markdown's for each
+    text cell of a table page, hundreds a page — so that key gets only the plugins section (the
+    only one that has it), made from JSON kept ready: a new dict each time (datasette merges into
+    it, datasette-dashboards fills it in), for a fraction of building the whole metadata."""
     names = archive_names(datasette)
-    metadata = metadata_for(names)
+    plugins = None
     if names and key in (None, "plugins"):
-        metadata["plugins"] = {"datasette-dashboards": dashboards_for(
-            names, lambda name: datasette.urls.table(name, "articles"))}
+        archives = tuple((name, datasette.urls.table(name, "articles")) for name in names)
+        plugins = {"datasette-dashboards": json.loads(_dashboards_json(archives))}
+        if key == "plugins":
+            return {"plugins": plugins}
+    metadata = metadata_for(names)
+    if plugins is not None:
+        metadata["plugins"] = plugins
     return metadata
 
 
