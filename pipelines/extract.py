@@ -52,6 +52,10 @@ class NotAnArticle(ExtractionError):
     """A listing page, an empty or broken page, or a page with no article body."""
 
 
+class BadCharset(ExtractionError):
+    """The page's bytes are not in the charset it declares (pipelines.decode); str(e) says how."""
+
+
 class LegacyEncoding(ExtractionError):
     """Text in a legacy font encoding (TCVN3, VNI) that cannot be converted with certainty."""
 
@@ -119,7 +123,7 @@ def decode_html(data: bytes | str, content_type: str | None = None) -> str:
     try:
         return decode_page(data, content_type).text
     except CharsetMismatch as e:
-        raise ExtractionError(f"the page is not in the charset it declares: {e}") from None
+        raise BadCharset(str(e)) from None
 
 
 def parse_html(data: bytes | str, content_type: str | None = None):

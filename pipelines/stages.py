@@ -35,7 +35,7 @@ from twisted.internet.defer import Deferred, DeferredSemaphore
 from archive.lock import db_lock
 from archive.store import Archive, ArchiveError, StorageError
 from archive.writer import ArchiveWriter
-from pipelines.extract import ExtractionError, LegacyEncoding, NotAnArticle, extract_article
+from pipelines.extract import BadCharset, ExtractionError, LegacyEncoding, NotAnArticle, extract_article
 from pipelines.extract_pool import FAILED, ExtractionPool
 
 SUMMARY_STAT = "tintinh/summary"
@@ -72,6 +72,8 @@ def page_article(body: bytes, url: str, slug: str, site: dict | None, content_ty
         article = extract_article(body, url, site, content_type)
     except NotAnArticle as e:
         raise Failed("not_an_article", str(e)) from None
+    except BadCharset as e:  # the bytes are kept: a reprocess with a fixed rule may read them
+        raise Failed("bad_charset", str(e)) from None
     except LegacyEncoding as e:  # TCVN3/VNI text not converted with certainty: kept for reprocess
         raise Failed("legacy_encoding", str(e)) from None
     except ExtractionError as e:

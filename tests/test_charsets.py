@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from archive.search import search
 from archive.store import Archive
 from cli.main import cli
-from crawler.spiders.news import charset_problem
+from pipelines.decode import charset_problem
 from hostile import HostileServer, page
 from mockserver import TINTINH, run_crawl
 from pipelines.decode import CharsetMismatch, decode_page

@@ -27,7 +27,8 @@ from crawler import settings as project_settings
 from archive.lock import db_lock
 from crawler.middlewares import mirror_url, origin_map, real_url
 from crawler.sites import UnknownSite, get_site, load_sites
-from crawler.spiders.news import NewsSpider, Page, charset_problem, failure_reason
+from crawler.spiders.news import NewsSpider, Page, failure_reason
+from pipelines.decode import charset_problem
 from pipelines.stages import ExtractPipeline, Failed, validation_problem
 
 SITE = Path(__file__).parent / "fixtures" / "site"
@@ -168,7 +169,10 @@ def test_page_in_another_charset_than_declared_is_a_failure_that_keeps_the_bytes
     spider = make_spider(site="baolaocai")
     body = fixture_bytes("baolaocai-404649-cp1258.html.gz")
     [page] = spider.parse_article(article_response(body, "text/html; charset=utf-8"), "baolaocai")
-    assert page.failure == "bad_charset" and page.body == body
+    assert page.body == body and not page.failure   # fetched whole; extraction finds the charset wrong
+    with pytest.raises(Failed) as dropped:
+        extracted(page)
+    assert dropped.value.reason == "bad_charset" and "not valid utf-8" in dropped.value.detail
 
 
 def test_charset_check_accepts_real_utf8_and_honest_windows_1258():

@@ -54,7 +54,6 @@ from crawler import discovery
 from crawler.guard import Refused
 from crawler.robots import ROBOTS_META, RobotsUnavailable
 from crawler.sites import Site, UnknownSite, bare_host, get_site, host_aliases, load_sites, site_for_url
-from pipelines import decode
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # Response headers worth keeping with a page (the rest is noise for an archive).
@@ -149,12 +148,6 @@ def _decompressed_beyond(detail: str) -> str:
     if m := _DECOMPRESSED.search(detail):
         return f"decompressed beyond {int(m[3]):,} bytes (DOWNLOAD_MAXSIZE) from {int(m[1]):,} bytes"
     return detail
-
-
-def charset_problem(body: bytes, content_type: str) -> str:
-    """Why the body cannot be read in the charset it declares, or "": the rule extraction and
-    reprocess decode by (pipelines.decode: BOM, HTTP header, <meta>, then detection)."""
-    return decode.charset_problem(body, content_type)
 
 
 def _kept_headers(response) -> dict:
@@ -602,11 +595,10 @@ class NewsSpider(scrapy.Spider):
         # would become HTML), so a declared type decides first.
         declared = content_type.split(";")[0].strip().lower()
         is_html = declared in HTML_TYPES if declared else isinstance(response, HtmlResponse)
+        # a page not in the charset it declares is found by extraction (bad_charset), which
+        # decodes it anyway, in a worker process
         if not is_html:
             page.failure, page.detail = "not_html", f"Content-Type {content_type or 'missing'}"
-        elif problem := charset_problem(response.body, content_type):
-            page.failure, page.detail = "bad_charset", problem
-            page.body = response.body
         else:
             page.body = response.body
         yield page
