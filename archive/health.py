@@ -57,8 +57,14 @@ SHARES = (
                                    " of new articles (usually {usual})"),
     ("junk", "junk", "rise", "lines repeated across the site's articles (navigation, related headlines)"
                              " in {now} of new articles (usually {usual})"),
+    # how sure extraction was (pipelines.article EXTRACTION), kept in the run's completeness
+    ("visible_date", "extraction_visible_date", "rise", "dates read from the visible text, not the page's"
+                                                        " metadata, on {now} of new articles (usually {usual})"),
+    ("position_authors", "extraction_position_authors", "rise", "authors found by their position, not the"
+                                                                " layout, on {now} of new articles (usually {usual})"),
 )
-EXTRACTION_SIGNALS = frozenset({"dated", "authors", "sapo", "generic", "junk", "body", "refused"})
+EXTRACTION_SIGNALS = frozenset({"dated", "authors", "sapo", "generic", "junk", "body", "refused",
+                                "visible_date", "position_authors"})
 
 
 @dataclass(frozen=True)
@@ -289,10 +295,20 @@ def site_runs(conn: sqlite3.Connection, site: str, limit: int = HISTORY) -> list
     """A site's finished crawl runs, oldest first (WARC imports, runs of no named site, left out)."""
     columns = ", ".join(f"c.{c}" for c in RUN_COLUMNS)
     rows = conn.execute(
-        f"SELECT {columns} FROM crawl_runs c JOIN runs r ON r.id = c.run_id"
+        f"SELECT {columns}, c.completeness FROM crawl_runs c JOIN runs r ON r.id = c.run_id"
         " WHERE c.site = ? AND c.finished IS NOT NULL AND r.sites != '[]'"
         " ORDER BY c.run_id DESC LIMIT ?", (site, limit)).fetchall()
-    return [dict(zip(RUN_COLUMNS, row)) for row in reversed(rows)]
+    return [{**dict(zip(RUN_COLUMNS, row)), **_extraction_shares(row[-1])} for row in reversed(rows)]
+
+
+def _extraction_shares(completeness: str | None) -> dict:
+    """The extraction_* shares a run's completeness JSON holds (runs before them have none)."""
+    try:
+        values = json.loads(completeness or "{}")
+    except ValueError:
+        return {}
+    return {k: v for k, v in values.items() if k.startswith("extraction_") and isinstance(v, (int, float))} \
+        if isinstance(values, dict) else {}
 
 
 def site_health(conn: sqlite3.Connection, sites: list[str] | None = None, now: str | None = None) -> list[Health]:

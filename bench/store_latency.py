@@ -61,6 +61,19 @@ def instrument() -> dict:
                 timings["writer_stores"] += 1
     store.Archive.store_fetch = timed_store_fetch
 
+    def timed_step(name, step):
+        def timed(self, *args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return step(self, *args, **kwargs)
+            finally:
+                timings[name].append(time.perf_counter() - t0)
+        return timed
+    for name in ("fold_dedup_rows", "merge_search"):   # one upkeep step each
+        if hasattr(store.Archive, name):
+            timings[name] = []
+            setattr(store.Archive, name, timed_step(name, getattr(store.Archive, name)))
+
     try:
         from archive import writer
     except ImportError:  # code from before the writer thread
@@ -177,6 +190,11 @@ def main() -> None:
               f" {percentile(waits, 99):.1f} ms; {len(tx)} transactions of {statistics.mean(sizes):.1f} fetches on average"
               f" (most {max(sizes)}), p50 {statistics.median(tx):.1f} ms, p99 {percentile(tx, 99):.1f} ms, longest {max(tx):.1f} ms; upkeep between"
               f" them (dedup fold, index merging): {sum(merges) / 1000:.1f} s in all, longest {max(merges, default=0):.1f} ms")
+        for name, label in (("fold_dedup_rows", "a dedup fold slice"), ("merge_search", "an index merge step")):
+            steps = sorted(s * 1000 for s in t.get(name) or [])
+            if steps:
+                print(f"  {label}: {len(steps)}, p50 {statistics.median(steps):.1f} ms, p99 {percentile(steps, 99):.1f} ms,"
+                      f" longest {steps[-1]:.1f} ms")
     reactor = [s * 1000 for s in t["reactor_stores"]]
     print(f"store_fetch calls in Scrapy's thread: {len(reactor)}" + (
         f", {sum(reactor) / 1000:.1f} s in all, longest {max(reactor):.1f} ms" if reactor else

@@ -32,7 +32,7 @@ def run(n: float, **changes) -> dict:
            "fetched": 10, "new": 8, "updated": 0, "unchanged": 0, "duplicates": 0, "failed": 2,
            "reasons": {"http_404": 2}, "source_failures": {}, "extracted": 8, "refused": 0,
            "dated": 1.0, "with_authors": 0.875, "with_sapo": 1.0, "median_body": 2400,
-           "generic": 0.0, "junk": 0.125}
+           "generic": 0.0, "junk": 0.125, "extraction_visible_date": 0.0, "extraction_position_authors": 0.0}
     row.update(changes)
     return row
 
@@ -67,6 +67,11 @@ REFUSED_ALL = dict(new=0, extracted=0, refused=10, failed=10, reasons={"not_an_a
     ({"dated": 0.75, "median_body": 1500, "generic": 0.25, "with_authors": 0.5}, OK, "", ""),
     # several signals of one redesign, each named
     ({"generic": 1.0, "dated": 0.0}, DEGRADED, "dated, generic", "dates missing on 100%"),
+    # the metadata gone: dates and authors still found, but only by the fallbacks
+    ({"extraction_visible_date": 0.875}, DEGRADED, "visible_date",
+     "dates read from the visible text, not the page's metadata, on 88% of new articles (usually 0%)"),
+    ({"extraction_position_authors": 1.0}, DEGRADED, "position_authors",
+     "authors found by their position, not the layout, on 100% of new articles (usually 0%)"),
 ])
 def test_a_sudden_change_marks_the_site_with_the_signal_in_words(last, status, signal, words):
     health = assess(HEALTHY + [run(6, **last)])
@@ -301,6 +306,20 @@ def test_a_run_records_failures_by_reason_and_the_signals_of_its_articles(tmp_pa
     assert row[2:9] == (5, 1, 0.8, 0.8, 0.8, 0.4, 0.2)
     assert row[9] == lengths[2] and lengths[0] < 400 < lengths[2]
     assert row[10:] == (DEGRADED, "feed")   # the rest needs more runs to compare with
+
+
+def test_fallback_dates_and_authors_over_runs_raise_an_alarm_from_the_archive(tmp_path):
+    """The shares of dates read from the visible text and authors found by position are kept with
+    each run and read back by the health check: a site whose metadata vanishes is degraded."""
+    with Archive(tmp_path / "a.db") as archive:
+        for n in range(4):
+            crawl_run(archive, [article(10 * n + i, extraction={"published": "metadata"}) for i in range(4)])
+        crawl_run(archive, [article(100 + i, extraction={"published": "visible", "authors": "position"})
+                            for i in range(4)])
+        health = {h.site: h for h in site_health(archive.conn)}
+    assert health["baoa"].status == DEGRADED
+    assert health["baoa"].row()["signals"] == "position_authors, visible_date"
+    assert "dates read from the visible text, not the page's metadata, on 100%" in health["baoa"].row()["reason"]
 
 
 def test_health_command_exits_nonzero_when_a_site_is_broken_and_names_it(tmp_path):
