@@ -87,18 +87,28 @@ def _syllable_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def shingles(lines: list[str]) -> np.ndarray:
-    """64-bit hashes of the SHINGLE-syllable windows over the text (windows cross lines)."""
-    words = _WORD.findall("\n".join(lines))
-    if len(words) < SHINGLE:
-        return np.empty(0, dtype=np.uint64)
+def syllable_ids(text: str) -> np.ndarray:
+    """The 64-bit hash of each syllable (word) of the text, in order."""
+    words = _WORD.findall(text)
     try:
-        ids = np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
+        return np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
     except KeyError:  # a syllable not seen yet in this process
         if len(_syllable_ids) > 500_000:  # Vietnamese has ~7,000 syllables; names and numbers grow it
             _syllable_ids.clear()
         _syllable_ids.update((w, _syllable_hash(w)) for w in set(words).difference(_syllable_ids))
-        ids = np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
+        return np.fromiter(map(_syllable_ids.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
+def shingles(lines: list[str]) -> np.ndarray:
+    """64-bit hashes of the SHINGLE-syllable windows over the text (windows cross lines)."""
+    return shingles_of(syllable_ids("\n".join(lines)))
+
+
+def shingles_of(ids: np.ndarray) -> np.ndarray:
+    """`shingles` of the lines whose syllable ids, line after line, are `ids` (numpy only: a
+    writer that leaves some lines out recombines the ids prepared with the article)."""
+    if len(ids) < SHINGLE:
+        return np.empty(0, dtype=np.uint64)
     n = len(ids) - SHINGLE + 1
     acc = np.zeros(n, dtype=np.uint64)
     for j in range(SHINGLE):

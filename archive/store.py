@@ -773,7 +773,7 @@ class Archive:
         """(MinHash, band keys) of the story lines, leaving out lines that are boilerplate on this
         site (`row["_signature"]`, prepared over all of them, when none is); (None, None) for too
         little text."""
-        lines, keys = row["_lines"], row["_line_keys"]
+        keys = row["_line_keys"]
         site = row["site"] or ""
         if keys:
             marks = ",".join("?" * len(keys))
@@ -788,7 +788,8 @@ class Archive:
                     " ON CONFLICT(site, line) DO UPDATE SET articles = articles + 1",
                     [(site, k) for k in set(keys)])
             if common:
-                sig = dedup.signature(dedup.shingles([line for line, k in zip(lines, keys) if k not in common]))
+                kept = [ids for ids, k in zip(row["_line_ids"], keys) if k not in common]
+                sig = dedup.signature(dedup.shingles_of(np.concatenate(kept) if kept else np.empty(0, dtype=np.uint64)))
                 return sig, dedup.band_keys(sig) if sig is not None else None
         return row["_signature"]
 
@@ -972,7 +973,8 @@ def prepare_content(article: dict) -> dict:
     related = [(nfc(r.get("url")) or None, fold_spaces(r.get("title")) or None)
                for r in article.get("related") or [] if isinstance(r, dict)]
     lines = dedup.story_lines(sapo_key, body_keys)
-    sig = dedup.signature(dedup.shingles(lines))
+    line_ids = [dedup.syllable_ids(line) for line in lines]   # "\n" is no syllable: the same as all lines at once
+    sig = dedup.signature(dedup.shingles_of(np.concatenate(line_ids) if line_ids else np.empty(0, dtype=np.uint64)))
     return {
         "site": article.get("site"),
         "province": article.get("province"), "title": title, "sapo": sapo, "body": body,
@@ -988,7 +990,7 @@ def prepare_content(article: dict) -> dict:
         "content_hash": hashlib.sha1(key.encode("utf-8")).hexdigest() if key else None,
         "first_seen": seen, "last_seen": seen, "fetched_at": seen,
         "_key": key, "_images": images, "_related": related,
-        "_lines": lines, "_line_keys": [dedup.line_key(line) for line in lines],
+        "_line_keys": [dedup.line_key(line) for line in lines], "_line_ids": line_ids,
         "_signature": (sig, dedup.band_keys(sig) if sig is not None else None),
         "_present": [f for f in COMPLETENESS_FIELDS if article.get(f)],
         "_extraction": article.get("extraction") if isinstance(article.get("extraction"), dict) else None,

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from archive import dedup
+from common.text import content_key
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "archive"
 
@@ -99,3 +100,28 @@ def test_signature_of_a_long_text_is_computed_in_blocks_with_the_same_result():
     with np.errstate(over="ignore"):
         whole = ((np.multiply.outer(hashes, dedup._A) + dedup._B).min(axis=0) >> np.uint64(32)).astype(np.uint32)
     assert np.array_equal(dedup.signature(hashes), whole)
+
+
+def test_leaving_lines_out_of_a_signature_from_prepared_syllable_ids_changes_nothing():
+    """The writer drops a site's boilerplate lines from a prepared article's signature using the
+    syllable ids prepared with it (numpy only): the same MinHash as shingling the kept lines anew."""
+    import random
+
+    from archive.store import prepare_content
+
+    checked = 0
+    for path in sorted((Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vi-news" / "pages").glob("*.gold.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        content = prepare_content({"url": gold["url"], "title": gold["title"], "sapo": gold.get("sapo") or "",
+                                   "body": gold["body"]})
+        lines = dedup.story_lines(content_key(gold.get("sapo") or ""), dedup.key_lines(content["body"]))
+        assert len(lines) == len(content["_line_ids"])
+        rng = random.Random(path.name)
+        for _ in range(3):
+            kept = [i for i in range(len(lines)) if rng.random() > 0.3]
+            anew = dedup.signature(dedup.shingles([lines[i] for i in kept]))
+            ids = [content["_line_ids"][i] for i in kept]
+            prepared = dedup.signature(dedup.shingles_of(np.concatenate(ids) if ids else np.empty(0, dtype=np.uint64)))
+            assert (anew is None and prepared is None) or (anew == prepared).all()
+            checked += anew is not None
+    assert checked >= 10
