@@ -519,11 +519,13 @@ class _Blocks:
     def __init__(self, teasers=()) -> None:
         self.teasers = teasers         # boxes showing another article: their blocks are marked
         self.in_teaser: set[int] = set()               # indexes of blocks inside one
+        self.in_gallery: set[int] = set()              # indexes of the captions of a gallery's pictures
         self.after_image: set[int] = set()             # indexes of blocks right after an image
         self.image_texts: set[str] = set()             # the alt and title texts of the images
         self._image_before = False
         self._last_image = None        # (index in images, its alt and title) of a picture just walked
         self._teaser_depth = 0         # inside a teaser box: no caption is looked for
+        self._gallery_depth = 0        # inside a box being looked at as a gallery
         self.blocks: list[tuple[str, str, int]] = []   # (tag, text, link chars)
         self.items: list = []          # per block: the child of the walked box it lies in
         self.images: list[dict] = []
@@ -577,6 +579,16 @@ class _Blocks:
             and el.find(".//img") is not None
         if pictured and _figure_box(el):
             self._figure(el, item)
+            return
+        if pictured and not self._gallery_depth and _gallery_shaped(el):
+            self.flush()               # pictures each with its caption, and nothing else to read
+            start = len(self.blocks)
+            self._gallery_depth += 1
+            self.walk(el, in_link, block, item)
+            self._gallery_depth -= 1
+            self.flush()
+            if _gallery_lines(self.blocks[start:]):
+                self.in_gallery.update(range(start, len(self.blocks)))
             return
         if pictured and _card(el):
             self.flush()               # a picture linking to another article, with its headline
@@ -678,6 +690,33 @@ def _figure_box(el) -> bool:
         return False                   # two paragraphs by a picture: text, not its caption
     # a picture that links to another page (not to its own larger file) is a teaser's
     return not any(len(a.text_content().split()) >= 4 or _links_away(a) for a in el.iter("a"))
+
+
+# A gallery (a slideshow, a lightbox strip): at least this many pictures, each with its caption.
+GALLERY_PICTURES = 3
+
+
+def _gallery_shaped(el) -> bool:
+    """Whether `el` may be a gallery, at a cheap look: a box of several pictures and so little
+    text that it can be their captions only."""
+    if el.tag == "figure":
+        return False
+    pictures = len(el.findall(".//img"))
+    return pictures >= GALLERY_PICTURES and len(el.text_content()) <= pictures * FIGURE_TEXT_CHARS
+
+
+def _gallery_lines(blocks: list) -> bool:
+    """Whether the blocks of a box are a gallery's: the captions of its pictures (a figure box
+    each), at least GALLERY_PICTURES of them, and no other line to read but these captions again
+    (a count such as "1 of 6" or a button is a label)."""
+    captions: list[str] = []
+    for tag, text, links in blocks:
+        if tag == "figcaption":
+            captions.append(text)
+        elif _keep_block(tag, text, links) and not any(   # a caption said again (an italic line under it)
+                c.startswith(text) or text.startswith(c) and len(text) - len(c) <= CREDIT_CHARS for c in captions):
+            return False
+    return len(captions) >= GALLERY_PICTURES
 
 
 def _card(el) -> bool:
@@ -890,6 +929,8 @@ def extract_main(root: lxml.html.HtmlElement, title: str | None = None, *, in_pl
         if index in collector.in_teaser:
             list_was_teasers = in_related_list
             continue
+        if index in collector.in_gallery and prose_run >= 2:
+            continue                       # a gallery by the article's text: its captions stay with its pictures
         if in_related_list:
             # its items: list items and headline links ("Read More" over a sentence with a link
             # in it was a button, not the heading of a list)

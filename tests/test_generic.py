@@ -457,3 +457,42 @@ def test_a_link_saying_more_that_goes_somewhere_is_a_word_of_the_sentence():
     root = page(paragraphs_of(2) + '<p>The council will meet again in March. Find out <a href="/council">more</a></p>')
     paragraphs, _ = extract_body(root, page_title(root))
     assert paragraphs[-1] == "The council will meet again in March. Find out more"
+
+
+def _slideshow(n: int, between: str = "") -> tuple[str, list[str]]:
+    captions = [f"Ảnh {i}: người dân xã Yên Đồng dọn dẹp đường làng trước mùa mưa." for i in range(n)]
+    slides = "".join(f'<div><span>Image {i + 1} of {n}</span><figure><a href="/full{i}.jpg"><img src="/s{i}.jpg">'
+                     f'</a><figcaption>{c}</figcaption></figure><p><em>{c}</em></p></div>'
+                     for i, c in enumerate(captions))
+    return f'<div><div>1 of {n}</div><div>{slides}</div>{between}</div>', captions
+
+
+def test_a_slideshow_beside_the_text_keeps_its_captions_with_its_pictures_not_in_the_text():
+    gallery, captions = _slideshow(4)
+    root = page(paragraphs_of(2) + "<h4>Story continues below gallery</h4>" + gallery + paragraphs_of(2))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert not set(captions) & set(paragraphs)
+    assert [p for p in paragraphs if p != "Story continues below gallery"] == [f"{i}. {PROSE}" for i in (0, 1, 0, 1)]
+    assert images == [{"src": f"/s{i}.jpg", "caption": c} for i, c in enumerate(captions)]
+
+
+def test_a_photo_story_whose_text_is_its_captions_keeps_them():
+    gallery, captions = _slideshow(4)
+    root = page(gallery)
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert paragraphs == captions
+
+
+def test_two_pictures_with_captions_beside_the_text_are_no_gallery():
+    gallery, captions = _slideshow(2)
+    root = page(paragraphs_of(2) + gallery + paragraphs_of(2))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert [p for p in paragraphs if p in captions] == captions
+
+
+def test_pictures_with_a_paragraph_of_text_among_them_are_no_gallery():
+    gallery, captions = _slideshow(3, between=f"<p>Giữa các ảnh. {PROSE}</p>")
+    root = page(paragraphs_of(2) + gallery + paragraphs_of(2))
+    paragraphs, _ = extract_body(root, page_title(root))
+    assert [p for p in paragraphs if p in captions] == captions
+    assert f"Giữa các ảnh. {PROSE}" in paragraphs

@@ -35,9 +35,10 @@ with warnings.catch_warnings():      # the shared scorers have a "\w" escape in 
 BENCHMARK_REDESIGN_F1_LOSS = 0.002
 # Pages whose redesign scores more than PAGE_LOSS below the original: a ceiling that only goes down
 # (9 on 2026-11-30; 1 on 2026-12-01: therepublic, whose gallery captions the original loses to a
-# "popup" class name and the redesign keeps, as captions, once).
+# "popup" class name and the redesign kept; 0 since a slideshow by the text is known by its shape:
+# pictures each with its caption and nothing else to read, captions kept with the pictures only).
 PAGE_LOSS = 0.02
-BENCHMARK_PAGES_LOSING_CEILING = 1
+BENCHMARK_PAGES_LOSING_CEILING = 0
 
 
 def _real_pages() -> list[tuple[str, bytes, dict]]:
