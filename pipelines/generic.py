@@ -431,7 +431,8 @@ def _with_siblings(best, final) -> list:
         text = para.text_content().strip()
         density = _link_chars(para) / len(text) if text else 1
         sentence = 0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)
-        if not (len(text) > 80 and density < 0.25 or sentence) or _repeats_caption(sib, text):
+        # prose as anywhere else: long, and less than PROSE_MAX_LINK_SHARE of it link text
+        if not (len(text) > 80 and density < PROSE_MAX_LINK_SHARE or sentence) or _repeats_caption(sib, text):
             continue
         if para is not sib or para.tag == "div" and len(text.split()) < 8:
             # a paragraph wrapped in a box, or a few words (a URL, a date or a credit line?):

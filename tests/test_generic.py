@@ -496,3 +496,17 @@ def test_pictures_with_a_paragraph_of_text_among_them_are_no_gallery():
     paragraphs, _ = extract_body(root, page_title(root))
     assert [p for p in paragraphs if p in captions] == captions
     assert f"Giữa các ảnh. {PROSE}" in paragraphs
+
+
+def test_a_paragraph_beside_a_list_that_won_is_text_when_under_a_third_of_it_is_link_text():
+    items = "".join(f'<li><strong><a href="/tin-{i}">Tin {i}: xã Yên Đồng làm đường mới</a>.</strong> {PROSE}</li>'
+                    for i in range(8))
+    line = ('Bạn cũng có thể <a href="/dang-ky">đăng ký nhận bản tin này qua thư</a> tại đây, chỉ cần chọn '
+            'mục "Tin tỉnh mỗi sáng" trong danh sách.')      # 28% link text
+    root = lxml.html.document_fromstring(
+        f'<html><body><div><p>Chào buổi sáng! Đây là tin tức bạn cần biết hôm nay.</p><ol>{items}</ol>'
+        f'<p>Mỗi sáng bạn có thể nghe bản tin này trên loa thông minh, tìm "Tin tỉnh" trong phần cài đặt.</p>'
+        f'<p>{line}</p></div></body></html>')
+    paragraphs, _ = extract_body(root)
+    assert paragraphs[-1] == lxml.html.fromstring(f"<p>{line}</p>").text_content()
+    assert len(paragraphs) == 11
