@@ -8,6 +8,9 @@
   forbidden address, a redirect off the site), is unreachable: the whole host is disallowed for
   this run (§2.3.1.4). Its pages fail as `robots_unavailable`, or with the reason the host could
   not be reached (dns_error, connection_refused, timeout, forbidden_address).
+- Its answer is kept (first 500 KiB) for discovery: the spider's own request for a robots.txt
+  (meta ROBOTS_META, for its Sitemap: lines) gets a copy of it instead of asking the site again.
+  It passes the same checks first: an unreachable host fails it, the rules may forbid it.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import logging
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import StopDownload
+from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -28,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 PARSE_LIMIT = 500 * 1024      # RFC 9309 §2.5: parse at least the first 500 kibibytes
 ROBOTS_META = "tintinh_robots"
+KEPT_FLAG = "robots.txt already read"   # a response's flag: a copy of the answer read for the rules
 
 
 class RobotsUnavailable(Refused):
@@ -60,6 +65,7 @@ class RobotsMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        self._answers: dict[str, Response] = {}   # netloc → its robots.txt answer, for discovery
         crawler.signals.connect(self._lift_size_limit, signal=signals.headers_received)
         crawler.signals.connect(self._stop_at_limit, signal=signals.bytes_received)
 
@@ -71,6 +77,17 @@ class RobotsMiddleware(RobotsTxtMiddleware):
             self._stats.inc_value("robotstxt/unreachable_forbidden")
             raise RobotsUnavailable(rules.robots_url, rules.why, rules.cause)
         self.process_request_2(rules, request)
+        if request.meta.get(ROBOTS_META):
+            return self._kept_answer(request)
+
+    def _kept_answer(self, request) -> Response | None:
+        """A copy of the robots.txt answer read for the rules, for a request for that robots.txt."""
+        url = urlparse_cached(request)
+        answer = self._answers.get(url.netloc)
+        if answer is None or url.path != "/robots.txt" or url.query:
+            return None
+        self._stats.inc_value("robotstxt/kept_answer_count")
+        return answer.replace(request=request, flags=[*answer.flags, KEPT_FLAG])
 
     async def robot_parser(self, request):
         url = urlparse_cached(request)
@@ -112,6 +129,8 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         body = robots_body(response.status, response.body)
         if body is None:
             return _Unreachable(response.url, f"answered HTTP {response.status}")
+        # what is parsed, decoded already (HttpCompressionMiddleware took its Content-Encoding off)
+        self._answers[urlparse_cached(request).netloc] = response.replace(body=body)
         rules = build_from_crawler(self._parserimpl, self.crawler, body)
         await self.crawler.signals.send_catch_log_async(signal=signals.robots_parsed,
                                                         robotparser=rules, request=request)

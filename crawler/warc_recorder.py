@@ -12,6 +12,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.warc import WarcOut
+from crawler.robots import KEPT_FLAG
 
 
 def _headers(scrapy_headers) -> dict[str, str]:
@@ -33,6 +34,8 @@ class WarcRecorder:
         return recorder
 
     def process_response(self, request, response):
+        if KEPT_FLAG in response.flags:   # robots.txt handed to discovery: recorded when it was fetched
+            return response
         self.out.write_fetch(
             url=response.url, status=response.status, decoded=False,
             headers=_headers(response.headers), body=response.body, fetched_at=None,

@@ -321,7 +321,8 @@ class NewsSpider(scrapy.Spider):
                     "section": self.parse_section, "start": self.parse_section}[kind]
         request = scrapy.Request(url, callback=callback, errback=self.fetch_failed, dont_filter=True,
                                  cb_kwargs={"slug": target.slug},
-                                 # a robots.txt is read up to its first 500 KiB, whatever its size
+                                 # a robots.txt is read up to its first 500 KiB, whatever its size; when
+                                 # obeyed, this is answered with the copy crawler.robots read for its rules
                                  meta={"site": target.slug, "kind": kind, ROBOTS_META: kind == "robots",
                                        "hops": hops, "listing_page": page})   # (Scrapy's DepthMiddleware owns "depth")
         if kind == "sitemap":   # a sitemap may be far bigger than a page (see settings.py)
