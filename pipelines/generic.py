@@ -189,7 +189,9 @@ def _clean_tree(root) -> None:
         if verdict is HIDDEN or get("hidden") is not None or get("aria-hidden") == "true" \
                 or style and HIDDEN_STYLE.search(style):
             hidden.append(el)
-        elif verdict is WIDGET and (tag not in INLINE_TAGS or _stands_alone(el)):
+        elif verdict is WIDGET and (tag not in INLINE_TAGS or _stands_alone(el)) and not (
+                tag == "figure" and el.find(".//figcaption") is not None):
+            # (a picture with its caption named for how it opens, "popup-gallery", stays a picture)
             doomed.append(el)
     for el in hidden:
         _drop(el)

@@ -510,3 +510,12 @@ def test_a_paragraph_beside_a_list_that_won_is_text_when_under_a_third_of_it_is_
     paragraphs, _ = extract_body(root)
     assert paragraphs[-1] == lxml.html.fromstring(f"<p>{line}</p>").text_content()
     assert len(paragraphs) == 11
+
+
+def test_a_picture_with_its_caption_named_popup_gallery_stays_a_picture():
+    gallery, captions = _slideshow(3)
+    gallery = gallery.replace("<figure>", '<figure class="slide-popup-gallery">')
+    root = page(paragraphs_of(2) + gallery + paragraphs_of(2))
+    paragraphs, images = extract_body(root, page_title(root))
+    assert [image["caption"] for image in images] == captions
+    assert paragraphs == [f"{i}. {PROSE}" for i in (0, 1, 0, 1)]
