@@ -678,15 +678,23 @@ class Archive:
 
     def _recrawl(self, article_id: int, row: dict) -> str:
         old = self.conn.execute(
-            "SELECT title, sapo, body, content_hash, fetched_at, site FROM articles WHERE id = ?",
+            "SELECT title, sapo, body, content_hash, fetched_at, site, url, canonical_url FROM articles WHERE id = ?",
             (article_id,)).fetchone()
         self._alias(row["_variants"], article_id)
         seen = row["fetched_at"]
         key = content_key
+        # An article fetched at several addresses shows its canonical one once fetched there
+        # (not "…?utm_source=rss"), whichever came first: the same archive in any fetch order.
+        at_canonical, was_at_canonical = row["url"] == old[7], old[6] == old[7]
         if (key(old[0]), key(old[1]), old[3]) == (key(row["title"]), key(row["sapo"]), row["content_hash"]):
             self.conn.execute("UPDATE articles SET last_seen = max(coalesce(last_seen, ''), ?)"
                               " WHERE id = ?", (seen, article_id))
+            if at_canonical and not was_at_canonical:
+                self.conn.execute("UPDATE articles SET url = ?, page_id = coalesce(?, page_id) WHERE id = ?",
+                                  (row["url"], row.get("page_id"), article_id))
             return "unchanged"
+        if was_at_canonical and not at_canonical:
+            row = dict(row, url=old[6])
         self.conn.execute(
             "INSERT INTO article_versions (article_id, title, sapo, body, content_hash, fetched_at,"
             " replaced_at) VALUES (?,?,?,?,?,?,?)", (article_id, *old[:5], seen))

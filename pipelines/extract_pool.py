@@ -109,7 +109,7 @@ class ExtractionPool:
             # forkserver: workers fork from a clean process that has imported extraction once, never
             # from Scrapy's (its threads and event loop must not be copied)
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["pipelines.extract_pool"])
+            context.set_forkserver_preload(["pipelines.stages"])   # this module, extraction, the archive's parts
             self._executor = ProcessPoolExecutor(self.processes, mp_context=context,
                                                  initializer=_start_worker, initargs=(os.getpid(), self.memory_mb))
         return self._executor
@@ -123,6 +123,12 @@ class ExtractionPool:
             if process.is_alive():
                 process.kill()
         broken.shutdown(wait=False, cancel_futures=True)
+
+    async def start(self) -> None:
+        """Start the workers and wait until each can take a page, so that starting them (importing
+        extraction once, in the forkserver) does not compete with the crawl's first requests."""
+        executor = self._start()
+        await asyncio.gather(*(asyncio.wrap_future(executor.submit(os.getpid)) for _ in range(self.processes)))
 
     async def run(self, *args) -> tuple:
         """`prepared_fetch(*args)` in a worker: its answer, or a failure for a page whose worker

@@ -105,6 +105,10 @@ class ExtractPipeline:
         return cls(settings.getint("TINTINH_EXTRACT_PROCESSES"), settings.getfloat("TINTINH_EXTRACT_TIMEOUT"),
                    settings.getint("TINTINH_EXTRACT_MEMORY_MB"))
 
+    async def open_spider(self):
+        if self.pool is not None:
+            await self.pool.start()
+
     async def process_item(self, item):
         page = ItemAdapter(item)
         if page["failure"]:

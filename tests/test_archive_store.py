@@ -51,6 +51,26 @@ def test_same_article_under_url_variants_is_one_row(archive):
     assert not archive.is_archived("https://plo.vn/another-post874983.html")
 
 
+@pytest.mark.parametrize("order", ["tracking address first", "canonical address first"])
+def test_an_article_fetched_at_two_addresses_shows_its_canonical_one_in_any_order(archive, order):
+    """A feed's "…?utm_source=rss" and the bare address: whichever a crawl stores first (worker
+    processes finish in any order), the article shows the bare one, with that fetch's page."""
+    art = gold_article("plo-874982")
+    tracked = art["url"] + "?utm_source=rss&utm_medium=feed"
+    urls = [tracked, art["url"]] if order.startswith("tracking") else [art["url"], tracked]
+    pages = {}
+    for n, url in enumerate(urls):
+        page = {"url": url, "final_url": url, "status": 200, "headers": {}, "body": f"page {n}".encode(),
+                "fetched_at": f"2026-03-01T10:00:0{n}+00:00", "site": "plo"}
+        archive.store_fetch(page=page, article=dict(art, url=url))
+        pages[url] = archive.conn.execute("SELECT max(id) FROM pages").fetchone()[0]
+    (url, page_id), = archive.conn.execute("SELECT url, page_id FROM articles").fetchall()
+    assert (url, page_id) == (art["url"], pages[art["url"]])
+    # a new version fetched at the tracking address keeps showing the bare one
+    archive.store_article(dict(art, url=tracked, body=art["body"] + "\nCập nhật: thêm một đoạn mới cho bài viết này."))
+    assert archive.conn.execute("SELECT url FROM articles").fetchone()[0] == art["url"]
+
+
 def test_declared_canonical_on_the_same_site_keys_the_article(archive):
     art = gold_article("plo-874982", url="https://plo.vn/share874982.html",
                        canonical_url="https://plo.vn/doan-dai-bieu-tphcm-post874982.html")
