@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from contextvars import ContextVar
 from functools import lru_cache
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -129,6 +130,10 @@ def render_cell(row, value, column, table, database, datasette):
                         archive=database in archive_names(datasette))
 
 
+# One request's plugins section (see get_metadata), set afresh for each request by asgi_wrapper.
+_request_plugins: ContextVar[dict | None] = ContextVar("tintinh_request_plugins", default=None)
+
+
 @lru_cache(maxsize=16)
 def _dashboards_json(archives: tuple[tuple[str, str], ...]) -> str:
     paths = dict(archives)
@@ -143,13 +148,20 @@ def get_metadata(datasette, key, database, table):
     Every plugin's config is asked for by key "plugins" — datasette-render-markdown's for each
     text cell of a table page, hundreds a page — so that key gets only the plugins section (the
     only one that has it), made from JSON kept ready: a new dict each time (datasette merges into
-    it, datasette-dashboards fills it in), for a fraction of building the whole metadata."""
+    it, datasette-dashboards fills it in), for a fraction of building the whole metadata; during
+    a request, the same one each time it is asked for (what is merged into it or filled in is the
+    same every time in one request)."""
     names = archive_names(datasette)
     plugins = None
     if names and key in (None, "plugins"):
+        cache = _request_plugins.get() if key == "plugins" else None
+        if cache is not None and "plugins" in cache:
+            return {"plugins": cache["plugins"]}
         archives = tuple((name, datasette.urls.table(name, "articles")) for name in names)
         plugins = {"datasette-dashboards": json.loads(_dashboards_json(archives))}
         if key == "plugins":
+            if cache is not None:
+                cache["plugins"] = plugins
             return {"plugins": plugins}
     metadata = metadata_for(names)
     if plugins is not None:
@@ -221,6 +233,7 @@ def asgi_wrapper(datasette):
         async def table_defaults(scope, receive, send):
             if scope.get("type") == "http":
                 search_counts.request_searches.set({})   # this request's own (a new task each)
+                _request_plugins.set({})
                 path = scope.get("path", "")
                 args = parse_qs(scope.get("query_string", b"").decode("latin-1"))
                 chosen = "_col" in args or "_nocol" in args
