@@ -29,8 +29,9 @@ FIELDS = (
 
 _LIST_FIELDS = {"authors", "tags", "images", "related"}
 
-# `extraction`: which path produced each field, so a drift alarm can count what a redesign moves
-# (the archive does not store it yet: archive.store.prepare_article keeps only its own columns).
+# `extraction`: which path produced each field, so a drift alarm can count what a redesign moves:
+# the archive counts it per crawl run and site (crawl_runs: `generic`, and the completeness
+# shares extraction_visible_date / extraction_position_authors), which archive.health compares.
 EXTRACTION = {
     "body": "family: the layout's body box (families.toml) | generic: the main-content fallback",
     "published": "metadata | visible: a date shown on the page (the layout's date box, or a line "
