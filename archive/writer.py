@@ -18,7 +18,9 @@ The archive's upkeep happens between transactions, while no fetch waits, in shor
 of its own (up to IDLE_SECONDS at a time, then again at the next pause): moving the dedup tables'
 new rows into the big ones a slice at a time (`Archive.fold_dedup_rows`), and merging the search
 indexes' segments a few pages at a time (`Archive.merge_search`) — work a commit used to pay for
-whole, once in a while, for seconds. WAL checkpoints (copying committed pages into the database
+whole, once in a while, for seconds. A fetch that arrives during such a step cuts it short (SQLite
+rolls the step back; it is done again at the next pause), unless INTERRUPTS_IN_A_ROW steps were
+cut short in a row. WAL checkpoints (copying committed pages into the database
 file, with an fsync) run in a thread of their own on their own connection, beside the writer,
 instead of inside whichever commit crossed the WAL's size limit.
 
@@ -39,6 +41,8 @@ from archive.store import Archive, StorageError
 MAX_BATCH = 32               # fetches in one transaction at most: a commit stays short
 MERGE_STEP_PAGES = 8         # FTS pages one merge step writes at least (it ends at the end of a term)
 IDLE_SECONDS = 0.05          # upkeep done at a time while no fetch waits
+INTERRUPTS_IN_A_ROW = 2      # upkeep steps a fetch may cut short before one is let finish
+PROGRESS_STEPS = 1000        # SQLite instructions between two looks at the queue during upkeep
 CHECKPOINT_EVERY = 0.5       # seconds between WAL checkpoints (PASSIVE: they never wait for the writer)
 
 _STOP = object()
@@ -67,6 +71,8 @@ class ArchiveWriter:
         self._archive: Archive | None = None
         self._open_error: BaseException | None = None
         self._upkeep_due = upkeep   # whether folding or merging may have work left
+        self._interrupted = 0       # upkeep steps cut short in a row
+        self.interruptions = 0      # upkeep steps cut short in all
         self._closing = threading.Event()
         self._lock, self._closed = threading.Lock(), False
         self._checkpointer: threading.Thread | None = None
@@ -208,11 +214,30 @@ class ArchiveWriter:
         deadline = time.monotonic() + IDLE_SECONDS
         try:
             while self._queue.empty() and time.monotonic() < deadline:
-                if not (self._archive.fold_dedup_rows() or self._archive.merge_search(MERGE_STEP_PAGES)):
+                # a step is cut short when a fetch arrives (SQLite's progress handler, called in
+                # this thread as the step runs, stops it and the step rolls back), but not
+                # INTERRUPTS_IN_A_ROW times in a row: merging must not starve
+                conn = self._archive.conn
+                if self._interrupted < INTERRUPTS_IN_A_ROW:
+                    conn.set_progress_handler(self._fetch_waiting, PROGRESS_STEPS)
+                try:
+                    more = self._archive.fold_dedup_rows() or self._archive.merge_search(MERGE_STEP_PAGES)
+                finally:
+                    conn.set_progress_handler(None, 0)
+                self._interrupted = 0
+                if not more:
                     self._upkeep_due = False   # nothing left until the next transaction
                     return
+        except sqlite3.OperationalError as e:
+            if getattr(e, "sqlite_errorcode", None) != sqlite3.SQLITE_INTERRUPT:
+                raise
+            self._interrupted += 1   # the fetch first; the step again at the next pause
+            self.interruptions += 1
         except StorageError:  # the next store meets it again and stops the crawl
             self._upkeep_due = False
+
+    def _fetch_waiting(self) -> bool:
+        return not self._queue.empty()
 
     def _checkpoints(self, path) -> None:
         """Copy committed pages from the WAL into the database file every CHECKPOINT_EVERY

@@ -274,3 +274,37 @@ def test_a_crawl_killed_inside_a_held_transaction_keeps_what_was_committed(serve
     assert done.returncode == 0, done.stderr
     assert_sound(db)
     assert len(outcome(db)["articles"]) == 4
+
+
+def test_a_fetch_interrupts_a_merge_step_and_the_index_stays_whole(tmp_path):
+    """While the writer merges search-index segments between stores, a fetch that arrives cuts
+    the step short (SQLite rolls it back; it is done again later): every fetch is stored, the
+    merging still finishes, and the index matches the articles."""
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        for n in range(400):   # one small transaction each: 400 segments per index to merge
+            article = gold_article(GOLD[n % len(GOLD)], url=f"https://plo.vn/bai-{n}-post{n}.html", site="plo")
+            article["body"] += f"\nĐoạn riêng số {n} của bài."
+            archive.store_article(article)
+    writer = ArchiveWriter(lambda: Archive(db))
+    try:
+        statuses = []
+        for n in range(400, 600):   # while it merges, fetches arrive one after another
+            article = gold_article("plo-874982", url=f"https://plo.vn/bai-{n}-post{n}.html")
+            article["body"] += f"\nĐoạn riêng số {n} của bài."
+            statuses.append(writer.store(page=None, article=article).result(60))
+            time.sleep(0.002)
+        assert statuses == ["new"] * 200
+        assert writer.interruptions >= 1, writer.interruptions
+
+        def merge_all(archive):
+            while archive.merge_search(64):
+                pass
+            check_index(archive)
+            return archive.conn.execute(
+                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"doan rieng so 517\"'").fetchone()
+        assert writer.call(merge_all).result(120) == (1,)
+    finally:
+        writer.close()
+    assert committed(db, "PRAGMA integrity_check") == [("ok",)]
+    assert committed(db, "SELECT count(*) FROM articles") == [(600,)]
