@@ -17,13 +17,18 @@ def page(article: str, around: str = "") -> lxml.html.HtmlElement:
     return lxml.html.document_fromstring(html)
 
 
+def body_of(article: str, around: str = "") -> tuple[list[str], list[dict]]:
+    """extract_body of `page(article, around)`: (paragraphs, images)."""
+    root = page(article, around)
+    return extract_body(root, page_title(root))
+
+
 def paragraphs_of(n: int) -> str:
     return "".join(f"<p>{i}. {PROSE}</p>" for i in range(n))
 
 
 def test_paragraphs_come_out_in_reading_order_without_title_nav_or_footer():
-    root = page(paragraphs_of(4))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(4))
     assert paragraphs == [f"{i}. {PROSE}" for i in range(4)]
 
 
@@ -46,37 +51,32 @@ def test_share_related_and_comment_boxes_inside_the_article_are_dropped():
 def test_a_link_named_like_a_widget_inside_a_sentence_stays():
     sentence = ('<p>Phó Bí thư <a class="cms-relate" href="/t">Thành ủy TP.HCM</a> '
                 f'đã dự lễ. {PROSE}</p>')
-    root = page(paragraphs_of(2) + sentence)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + sentence)
     assert paragraphs[-1] == f"Phó Bí thư Thành ủy TP.HCM đã dự lễ. {PROSE}"
 
 
 def test_hidden_boxes_are_dropped():
     hidden = ('<div class="d-none">Đọc tiếp Về trang Chủ đề</div>'
               '<div style="display: none"><p>Bản tin ẩn không hiển thị cho người đọc trên trang.</p></div>')
-    root = page(paragraphs_of(3) + hidden)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(3) + hidden)
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
 
 
 def test_double_br_separates_paragraphs_and_single_br_is_a_space():
     text = f"<div class='noidung'>{PROSE}<br><br>Dòng một<br>dòng hai, {PROSE}<br/><br/>{PROSE}</div>"
-    root = page(text)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(text)
     assert paragraphs == [PROSE, f"Dòng một dòng hai, {PROSE}", PROSE]
 
 
 def test_inline_tags_are_glued_as_a_browser_renders_them():
-    root = page(paragraphs_of(2) + f"<p>Giá <b>vàng</b><i>SJC</i> tăng, <a href='/x'>TP.HCM</a>, {PROSE}</p>")
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + f"<p>Giá <b>vàng</b><i>SJC</i> tăng, <a href='/x'>TP.HCM</a>, {PROSE}</p>")
     assert paragraphs[-1] == f"Giá vàngSJC tăng, TP.HCM, {PROSE}"
 
 
 def test_figure_caption_is_kept_once_and_given_to_its_image():
     figure = ('<figure><img src="/a.jpg" alt="Đường mới ở xã Yên Đồng"><figcaption>Đường mới ở xã '
               'Yên Đồng. Ảnh: P.Y</figcaption></figure>')
-    root = page(paragraphs_of(2) + figure + figure.replace("/a.jpg", "/b.jpg") + paragraphs_of(1))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + figure + figure.replace("/a.jpg", "/b.jpg") + paragraphs_of(1))
     assert paragraphs.count("Đường mới ở xã Yên Đồng. Ảnh: P.Y") == 1
     assert images == [{"src": "/a.jpg", "caption": "Đường mới ở xã Yên Đồng. Ảnh: P.Y"},
                       {"src": "/b.jpg", "caption": "Đường mới ở xã Yên Đồng. Ảnh: P.Y"}]
@@ -84,16 +84,14 @@ def test_figure_caption_is_kept_once_and_given_to_its_image():
 
 def test_lazy_image_source_is_preferred_over_the_placeholder():
     figure = '<figure><img src="data:image/gif;base64,R0lG" data-src="/real.jpg"></figure>'
-    root = page(paragraphs_of(2) + figure)
-    _, images = extract_body(root, page_title(root))
+    _, images = body_of(paragraphs_of(2) + figure)
     assert images == [{"src": "/real.jpg", "caption": ""}]
 
 
 def test_a_sidebar_of_links_loses_to_the_article():
     sidebar = "<div class='col'>" + "".join(
         f"<p><a href='/{i}'>Tin nổi bật số {i}: {PROSE[:60]}</a></p>" for i in range(12)) + "</div>"
-    root = page(paragraphs_of(3), around=sidebar)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(3), around=sidebar)
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
 
 
@@ -101,8 +99,7 @@ def test_article_split_in_chunks_around_an_ad_is_joined():
     article = ("<div class='story-body'>" + paragraphs_of(3) + "</div><div class='ad-slot'>Quảng cáo</div>"
                "<section><div class='story-body'><p>Sau quảng cáo. " + PROSE + "</p><p>Đoạn cuối. "
                + PROSE + "</p></div></section>")
-    root = page(article)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(article)
     assert paragraphs[-2:] == [f"Sau quảng cáo. {PROSE}", f"Đoạn cuối. {PROSE}"]
     assert "Quảng cáo" not in paragraphs
 
@@ -128,21 +125,18 @@ def test_related_heading_and_its_list_of_links_are_dropped():
     related = ("<h3>Tin liên quan</h3><ul>"
                "<li><a href='/1'>Hà Nội: Khánh thành cầu mới bắc qua sông Hồng</a></li>"
                "<li>Đọc ngay: <a href='/2'>Giá vàng hôm nay tăng mạnh trở lại</a></li></ul>")
-    root = page(paragraphs_of(3) + related + f"<p>Sau hộp tin. {PROSE}</p>")
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(3) + related + f"<p>Sau hộp tin. {PROSE}</p>")
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)] + [f"Sau hộp tin. {PROSE}"]
 
 
 def test_date_and_time_boxes_inside_the_article_are_dropped():
     stamp = '<div class="post-date">Thứ bảy, 07/03/2026 - 08:07</div><span class="time">08:07</span>'
-    root = page(stamp + paragraphs_of(3))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(stamp + paragraphs_of(3))
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
 
 
 def test_a_byline_paragraph_at_the_end_stays_for_the_text_cleaner():
-    root = page(paragraphs_of(3) + '<p class="author">Lê Sơn</p>')
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(3) + '<p class="author">Lê Sơn</p>')
     assert paragraphs[-1] == "Lê Sơn"
 
 
@@ -169,8 +163,7 @@ def test_old_table_layout_with_br_paragraphs_gives_the_article():
 def test_picture_table_caption_is_the_image_caption_and_kept_once():
     picture = ('<table class="picture"><tr><td><img src="/c.jpg"></td></tr>'
                '<tr><td class="pCaption">Cầu mới bắc qua sông. Ảnh: P.Y</td></tr></table>')
-    root = page(paragraphs_of(2) + picture + paragraphs_of(1))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + picture + paragraphs_of(1))
     assert paragraphs.count("Cầu mới bắc qua sông. Ảnh: P.Y") == 1
     assert images == [{"src": "/c.jpg", "caption": "Cầu mới bắc qua sông. Ảnh: P.Y"}]
 
@@ -179,8 +172,7 @@ def test_one_caption_for_a_group_of_figures_goes_to_each_image():
     group = ('<div class="layout-image-2"><figure><img data-src="/1.jpg"></figure>'
              '<figure><img data-src="/2.jpg"></figure><figcaption>Hai ảnh, một chú thích. Ảnh: LÊ ÁNH'
              '</figcaption></div>')
-    root = page(paragraphs_of(2) + group)
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + group)
     assert [i["caption"] for i in images] == ["Hai ảnh, một chú thích. Ảnh: LÊ ÁNH"] * 2
     assert paragraphs.count("Hai ảnh, một chú thích. Ảnh: LÊ ÁNH") == 1
 
@@ -238,8 +230,7 @@ def test_a_run_together_box_of_headline_links_is_left_out():
     box = ('<div><a href="/a-1">Hà Nội khánh thành cầu mới bắc qua sông Hồng</a>'
            '<a href="/b-2">Giá vàng hôm nay tăng mạnh trở lại sau ba phiên</a>'
            '<a href="/c-3">Lào Cai đón hơn một triệu lượt khách du lịch</a></div>')
-    root = page(paragraphs_of(2) + box + paragraphs_of(1))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + box + paragraphs_of(1))
     assert paragraphs == [f"{i}. {PROSE}" for i in (0, 1, 0)]
 
 
@@ -247,8 +238,7 @@ def test_a_comment_section_goes_by_its_heading_whatever_its_name():
     comments = ('<div class="k1"><h3>2 responses to “Xã Yên Đồng làm đường mới”</h3>'
                 f'<div class="k2"><p>Minh says: 19/11/2019 at 6:34 am</p><p>{PROSE}</p></div>'
                 f'<div class="k2"><p>Lan says: 19/11/2019 at 6:44 am</p><p>Rất hay. {PROSE}</p></div></div>')
-    root = page(paragraphs_of(3) + comments)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(3) + comments)
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
 
 
@@ -256,8 +246,7 @@ def test_a_caption_said_in_alt_figcaption_and_an_italic_line_is_kept_once():
     caption = "Đường mới ở xã Yên Đồng được khánh thành sáng nay. Ảnh: P.Y"
     figure = (f'<figure><img src="/a.jpg" alt="{caption}" title="{caption}"><figcaption>{caption}</figcaption>'
               f'</figure><p><em>{caption}</em></p>')
-    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + figure + paragraphs_of(1))
     assert paragraphs.count(caption) == 1
     assert images == [{"src": "/a.jpg", "caption": caption}]
 
@@ -265,8 +254,7 @@ def test_a_caption_said_in_alt_figcaption_and_an_italic_line_is_kept_once():
 def test_a_picture_box_with_no_caption_name_gives_its_picture_a_caption_line():
     box = ('<div class="q1"><div class="q2"><img src="/a.jpg"></div><div class="q3">Người dân dọn dẹp '
            'đường làng.</div><div class="q4">Ảnh: P.Y</div></div>')
-    root = page(paragraphs_of(2) + box + paragraphs_of(1))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + box + paragraphs_of(1))
     assert "Người dân dọn dẹp đường làng. Ảnh: P.Y" in paragraphs
     assert images == [{"src": "/a.jpg", "caption": "Người dân dọn dẹp đường làng. Ảnh: P.Y"}]
 
@@ -274,15 +262,13 @@ def test_a_picture_box_with_no_caption_name_gives_its_picture_a_caption_line():
 def test_a_card_whose_picture_links_to_another_article_is_not_text():
     card = ('<div class="c1"><a href="/news/123456/prince-party"><img src="/p.jpg"></a>'
             '<h3>TIN NÓNG</h3><span>Hoàng tử dự tiệc bất chấp tuyên bố trước đó</span></div>')
-    root = page(paragraphs_of(2) + card + paragraphs_of(1))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + card + paragraphs_of(1))
     assert not any("Hoàng tử" in p or "TIN NÓNG" in p for p in paragraphs)
 
 
 def test_paragraph_divs_beside_the_text_box_are_text():
     lead = f'<div class="z1">Mở đầu. {PROSE}</div>'
-    root = page(f'<div class="wrap">{lead}<div class="z2">{paragraphs_of(4)}</div></div>')
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(f'<div class="wrap">{lead}<div class="z2">{paragraphs_of(4)}</div></div>')
     assert paragraphs[0] == f"Mở đầu. {PROSE}"
 
 
@@ -290,31 +276,27 @@ def test_a_most_read_heading_drops_its_headline_cards():
     cards = ("<h3>Most read in world news</h3><div>" + "".join(
         f"<div><a href='/news/1234{i}/story-{i}/'><img src='/p{i}.jpg'></a><h4>KICKER {i}</h4>"
         f"<span>Headline number {i} of another story</span></div>" for i in range(3)) + "</div>")
-    root = page(paragraphs_of(3) + cards)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(3) + cards)
     assert paragraphs == [f"{i}. {PROSE}" for i in range(3)]
 
 
 def test_two_paragraphs_by_a_picture_are_text_not_its_caption():
     box = (f'<div class="w"><img src="/a.jpg"><p>Một. {PROSE}</p><p>Hai. {PROSE}</p></div>')
-    root = page(box + paragraphs_of(1))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(box + paragraphs_of(1))
     assert paragraphs[:2] == [f"Một. {PROSE}", f"Hai. {PROSE}"]
     assert images == [{"src": "/a.jpg", "caption": ""}]
 
 
 def test_a_comment_word_as_the_kicker_of_the_article_does_not_take_the_article_away():
     article = f'<div class="k"><h3>Bình luận</h3>{paragraphs_of(4)}</div>'
-    root = page(article)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(article)
     assert paragraphs == [f"{i}. {PROSE}" for i in range(4)]
 
 
 def test_a_picture_linking_away_with_a_credited_caption_is_a_figure():
     figure = ('<div class="f"><a href="/anh/123456-album.html"><img src="/a.jpg"></a>'
               '<div>Người dân dọn dẹp đường làng. Ảnh: P.Y</div></div>')
-    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + figure + paragraphs_of(1))
     assert "Người dân dọn dẹp đường làng. Ảnh: P.Y" in paragraphs
 
 
@@ -328,8 +310,7 @@ def test_a_related_heading_over_a_teaser_box_ends_with_the_box():
         f"<a href='/news/1234{i}/story-number-{i}-of-another-day/'>Story number {i} of another day</a></div>"
         for i in range(3)) + "</div>")
     after = f'<p>Officials in <a href="/tag/mongolia">Mongolia</a> closed the border to stop it spreading.</p>'
-    root = page(paragraphs_of(3) + cards + after + paragraphs_of(1))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(3) + cards + after + paragraphs_of(1))
     assert "Officials in Mongolia closed the border to stop it spreading." in paragraphs
     assert not any("Story number" in p for p in paragraphs)
 
@@ -337,8 +318,7 @@ def test_a_related_heading_over_a_teaser_box_ends_with_the_box():
 def test_read_more_over_a_sentence_with_a_link_is_a_button_not_a_related_list():
     text = ('<div>Read More</div><p>US stock futures were <a href="/markets">trading slightly positive</a> '
             'during Asian hours.</p>')
-    root = page(paragraphs_of(2) + text + paragraphs_of(1))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + text + paragraphs_of(1))
     assert "US stock futures were trading slightly positive during Asian hours." in paragraphs
 
 
@@ -348,8 +328,7 @@ def test_a_short_paragraph_dressed_as_the_text_paragraphs_beside_the_text_box_is
             '<div class="para">You should not believe them.</div>'
             f'<div class="para">Which is not to say that much happened. {PROSE}</div>'
             f'<div class="body">{paragraphs_of(5)}</div><div class="other">Julius is a reporter.</div></div>')
-    root = page(wrap)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(wrap)
     assert paragraphs[:2] == ["(CNN)The President went to hospital on Saturday for a quick exam, the White "
                               "House said, and came back the same evening.", "You should not believe them."]
     assert "Julius is a reporter." not in paragraphs
@@ -359,8 +338,7 @@ def test_a_gallery_count_is_not_part_of_the_caption():
     caption = "The hospital in Beijing where the patients were treated. Credit: EPA"
     figure = (f'<figure><div><a href="#"><img src="/a.jpg" alt="{caption}"></a><div><span>6</span></div></div>'
               f'<figcaption>{caption}</figcaption></figure><p><em>{caption}</em></p>')
-    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + figure + paragraphs_of(1))
     assert paragraphs.count(caption) == 1 and "6 " + caption not in paragraphs
     assert images == [{"src": "/a.jpg", "caption": caption}]
 
@@ -369,8 +347,7 @@ def test_a_caption_said_again_with_its_credit_glued_on_is_kept_once():
     caption = "How can a duvet affect your lungs when it is too big? (Photo: Getty Images)"
     figure = (f'<figure><img src="/a.jpg" alt="{caption}Getty"><figcaption><p>{caption}</p><div>Getty</div>'
               f'</figcaption></figure><p><em>{caption}Getty</em></p>')
-    root = page(paragraphs_of(2) + figure + paragraphs_of(1))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + figure + paragraphs_of(1))
     assert [p for p in paragraphs if p.startswith("How can a duvet")] == [caption]
 
 
@@ -378,8 +355,7 @@ def test_a_line_after_a_picture_saying_what_its_alt_says_is_its_caption():
     caption = "Former Governor Deval Patrick, left, speaks with a business owner in Columbia."
     box = (f'<ul><li><div class="g1"><img src="/a.jpg" alt="{caption} Photo: AP / All rights reserved"></div>'
            f'<div class="g2"><div>{caption}</div></div></li></ul>')
-    root = page(box + paragraphs_of(3))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(box + paragraphs_of(3))
     assert images == [{"src": "/a.jpg", "caption": caption}]
     assert paragraphs.count(caption) == 1
 
@@ -387,8 +363,7 @@ def test_a_line_after_a_picture_saying_what_its_alt_says_is_its_caption():
 def test_a_title_after_a_video_poster_is_not_its_caption():
     title = "'We Got Her!' Video Shows Dramatic Rescue of Kidnapped Girl"
     box = f'<div class="p"><img src="/poster.jpg" alt="{title}"></div><p>{title}</p>'
-    root = page(paragraphs_of(2) + box + paragraphs_of(2))
-    _, images = extract_body(root, page_title(root))
+    _, images = body_of(paragraphs_of(2) + box + paragraphs_of(2))
     assert images == [{"src": "/poster.jpg", "caption": ""}]
 
 
@@ -396,8 +371,7 @@ def test_a_paragraph_repeating_the_caption_of_the_picture_before_it_goes_with_th
     caption = "Roughly 13,000 US troops remain in Afghanistan, 18 years after the invasion [File: Reuters]"
     lead = (f'<div class="top"><figure><img src="/a.jpg" alt="{caption}"><figcaption>{caption}</figcaption>'
             f'</figure><p><em>{caption}</em></p><div class="text">{paragraphs_of(5)}</div></div>')
-    root = page(lead)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(lead)
     assert caption not in paragraphs
 
 
@@ -438,8 +412,7 @@ def test_a_box_after_the_text_asking_readers_for_support_is_left_out():
 
 def test_an_article_about_donations_keeps_its_paragraphs():
     text = f"<p>{EN}</p><p>The charity said: we need your financial support to rebuild the school this winter.</p>"
-    root = page(text * 3)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(text * 3)
     assert paragraphs.count("The charity said: we need your financial support to rebuild the school this winter.") >= 1
 
 
@@ -448,14 +421,12 @@ def test_a_caption_shown_whole_and_cut_short_with_more_and_less_toggles_is_said_
     box = (f'<ul><li><div class="g1"><img src="/a.jpg" alt="{caption}"></div><div class="c">'
            f'<div>{caption}<a class="t"> less</a></div><div>{caption[:60]}<a class="t"> ... more</a></div>'
            f'</div></li></ul>')
-    root = page(box + paragraphs_of(3))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(box + paragraphs_of(3))
     assert [p for p in paragraphs if p.startswith("Defense")] == [caption]
 
 
 def test_a_link_saying_more_that_goes_somewhere_is_a_word_of_the_sentence():
-    root = page(paragraphs_of(2) + '<p>The council will meet again in March. Find out <a href="/council">more</a></p>')
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + '<p>The council will meet again in March. Find out <a href="/council">more</a></p>')
     assert paragraphs[-1] == "The council will meet again in March. Find out more"
 
 
@@ -469,8 +440,7 @@ def _slideshow(n: int, between: str = "") -> tuple[str, list[str]]:
 
 def test_a_slideshow_beside_the_text_keeps_its_captions_with_its_pictures_not_in_the_text():
     gallery, captions = _slideshow(4)
-    root = page(paragraphs_of(2) + "<h4>Story continues below gallery</h4>" + gallery + paragraphs_of(2))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + "<h4>Story continues below gallery</h4>" + gallery + paragraphs_of(2))
     assert not set(captions) & set(paragraphs)
     assert [p for p in paragraphs if p != "Story continues below gallery"] == [f"{i}. {PROSE}" for i in (0, 1, 0, 1)]
     assert images == [{"src": f"/s{i}.jpg", "caption": c} for i, c in enumerate(captions)]
@@ -478,22 +448,19 @@ def test_a_slideshow_beside_the_text_keeps_its_captions_with_its_pictures_not_in
 
 def test_a_photo_story_whose_text_is_its_captions_keeps_them():
     gallery, captions = _slideshow(4)
-    root = page(gallery)
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(gallery)
     assert paragraphs == captions
 
 
 def test_two_pictures_with_captions_beside_the_text_are_no_gallery():
     gallery, captions = _slideshow(2)
-    root = page(paragraphs_of(2) + gallery + paragraphs_of(2))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + gallery + paragraphs_of(2))
     assert [p for p in paragraphs if p in captions] == captions
 
 
 def test_pictures_with_a_paragraph_of_text_among_them_are_no_gallery():
     gallery, captions = _slideshow(3, between=f"<p>Giữa các ảnh. {PROSE}</p>")
-    root = page(paragraphs_of(2) + gallery + paragraphs_of(2))
-    paragraphs, _ = extract_body(root, page_title(root))
+    paragraphs, _ = body_of(paragraphs_of(2) + gallery + paragraphs_of(2))
     assert [p for p in paragraphs if p in captions] == captions
     assert f"Giữa các ảnh. {PROSE}" in paragraphs
 
@@ -515,7 +482,6 @@ def test_a_paragraph_beside_a_list_that_won_is_text_when_under_a_third_of_it_is_
 def test_a_picture_with_its_caption_named_popup_gallery_stays_a_picture():
     gallery, captions = _slideshow(3)
     gallery = gallery.replace("<figure>", '<figure class="slide-popup-gallery">')
-    root = page(paragraphs_of(2) + gallery + paragraphs_of(2))
-    paragraphs, images = extract_body(root, page_title(root))
+    paragraphs, images = body_of(paragraphs_of(2) + gallery + paragraphs_of(2))
     assert [image["caption"] for image in images] == captions
     assert paragraphs == [f"{i}. {PROSE}" for i in (0, 1, 0, 1)]
