@@ -16,6 +16,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from test_datasette import CORRECTED, demo_archive, running_server
@@ -75,6 +76,15 @@ def open_page(browser, base: str, path: str, **params) -> None:
     browser.get(base + path + ("?" + urllib.parse.urlencode(params) if params else ""))
 
 
+def follow(browser, element) -> None:
+    """Click a link or a submit button and wait until the page it opens has replaced this one
+    (a form's submit returns before the browser has navigated)."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 20).until(EC.staleness_of(page))
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 def test_article_page_shows_title_paragraphs_captions_and_a_version_diff(browser, demo, shots):
     base, path = demo
     open_page(browser, base, "/-/tintinh/article", url=CORRECTED)
@@ -109,7 +119,7 @@ def test_also_carried_by_links_open_the_other_copies(browser, demo, shots):
     assert len(targets) == len(copies) - 1
     opened = set()
     for target in targets:
-        browser.find_element(By.CSS_SELECTOR, f'#also-carried-by a.copy[href="{urllib.parse.urlsplit(target).path}"]').click()
+        follow(browser, browser.find_element(By.CSS_SELECTOR, f'#also-carried-by a.copy[href="{urllib.parse.urlsplit(target).path}"]'))
         article_id = int(browser.current_url.rstrip("/").rsplit("/", 1)[1])
         assert browser.find_element(By.CSS_SELECTOR, "h1.headline").text == copies[article_id]
         # …and that copy links back to the first one
@@ -132,11 +142,11 @@ def test_search_page_orders_by_date_paginates_and_folds_copies(browser, demo, sh
     assert len(first_page) == 8 and first_page == sorted(first_page, reverse=True)
     summary = browser.find_element(By.CSS_SELECTOR, "p.tintinh-summary").text
     assert "page 1 of" in summary
-    browser.find_element(By.CSS_SELECTOR, "a.next").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "a.next"))
     second_page = published(browser)
     assert browser.find_element(By.CSS_SELECTOR, "ol.tintinh-results").get_attribute("start") == "9"
     assert second_page and second_page == sorted(second_page, reverse=True) and second_page[0] <= first_page[-1]
-    browser.find_element(By.CSS_SELECTOR, "a.previous").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "a.previous"))
     assert published(browser) == first_page
 
     open_page(browser, base, "/-/tintinh/search", q="khong khi lanh")
@@ -150,7 +160,7 @@ def test_search_page_orders_by_date_paginates_and_folds_copies(browser, demo, sh
     copies = details.find_elements(By.CSS_SELECTOR, "a.copy")
     assert len(copies) == 5 and all(c.is_displayed() for c in copies)
     screenshot(browser, shots, "search.png", height=1100)
-    copies[0].click()
+    follow(browser, copies[0])
     assert browser.find_element(By.CSS_SELECTOR, "h1.headline").text
 
 
@@ -160,7 +170,7 @@ def test_search_page_by_relevance_and_filters_from_the_form(browser, demo):
     browser.find_element(By.NAME, "q").send_keys("ca phe")
     browser.find_element(By.CSS_SELECTOR, "select[name=paper] option[value=baogialai]").click()
     browser.find_element(By.CSS_SELECTOR, "select[name=order] option[value=relevance]").click()
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)
     assert query["paper"] == ["baogialai"] and query["order"] == ["relevance"]
     assert set(texts(browser, "li.result span.paper")) == {"Báo Gia Lai"}
@@ -183,7 +193,7 @@ def test_articles_table_and_stories_fit_a_screen(browser, demo, shots):
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")) >= 5
     screenshot(browser, shots, "stories.png", height=900, scroll_to="form.filters")
     open_page(browser, base, "/demo/articles")
-    browser.find_element(By.CSS_SELECTOR, "td.col-title a").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "td.col-title a"))
     assert browser.find_element(By.CSS_SELECTOR, "h1.headline").text
 
 
