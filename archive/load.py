@@ -5,8 +5,9 @@ Reads what `tintinh export` writes (to merge archives kept on several machines) 
 line is one article object. The file is read as bytes, a line at a time and never more than
 `max_line` bytes of one: a line that is too long (dropped unread), not UTF-8, not a JSON object,
 of the wrong shape (`archive.article_schema`) or refused by the archive is skipped with its
-number and reason, and the load goes on. Lines go to `Archive.store_many` in slices of at most
-SLICE_LINES lines or SLICE_BYTES bytes, so memory does not grow with the file.
+number and reason, and the load goes on. Lines go to `Archive.store_many` as one stream, which
+reads only a bounded number of them ahead of what it has stored, so memory does not grow with
+the file.
 
 A line from `tintinh export` also brings back what storing the article alone does not: its
 earlier texts (article_versions), its other URL spellings, when it was first and last seen, and
@@ -16,7 +17,7 @@ story here if deduplication left it on its own (a story's texts can drift apart 
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
@@ -27,8 +28,6 @@ from common.urls import BadURL, canonical_url
 
 MAX_LINE_BYTES = 5 * 1024 * 1024  # one article; a longer line is skipped without being read in
 SHOWN_PROBLEMS = 10  # skipped lines described one by one (the first ones); the rest are only counted
-SLICE_LINES = 1000  # lines handed to store_many at once (one transaction)
-SLICE_BYTES = 16 * 1024 * 1024
 _DROP_CHUNK = 1024 * 1024  # the rest of an over-long line is read and dropped this much at a time
 # What an exported line carries beside the article, restored after it is stored (`_restore`).
 _HISTORY = ("versions", "aliases", "first_seen", "last_seen", "id", "story_id", "duplicate_of")
@@ -128,36 +127,29 @@ def load_records(archive: Archive, records: Iterable[tuple[int, dict, int]], *, 
     record's history too: archive.merge reads them from another archive with `export.iter_articles`)."""
     result = result if result is not None else LoadResult()
     exported = _ExportedIds(archive)
-    batch, lines, size = [], [], 0  # lines: (number, url, history) of each record
-    for number, record, length in records:
-        history = {key: record.pop(key) for key in _HISTORY if key in record}
-        if "story_id" in history:  # the article it was there, to tell it from one it was merged into here
-            history["canonical_url"] = record.get("canonical_url")
-        else:  # an "id" from clean-text --jsonl is the user's, not an export's
-            history.pop("id", None)
-        batch.append(record)
-        lines.append((number, record.get("url"), history))
-        size += length
-        if len(batch) >= SLICE_LINES or size >= SLICE_BYTES:
-            _store(archive, batch, lines, result, processes, exported)
-            batch, lines, size = [], [], 0
-    if batch:
-        _store(archive, batch, lines, result, processes, exported)
-    exported.forget()
-    return result
+    lines: deque = deque()  # (number, url, history) of each record read and not yet stored
 
+    def articles() -> Iterator[dict]:
+        for number, record, _ in records:
+            history = {key: record.pop(key) for key in _HISTORY if key in record}
+            if "story_id" in history:  # the article it was there, to tell it from one it was merged into here
+                history["canonical_url"] = record.get("canonical_url")
+            else:  # an "id" from clean-text --jsonl is the user's, not an export's
+                history.pop("id", None)
+            lines.append((number, record.get("url"), history))
+            yield record
 
-def _store(archive: Archive, records: list[dict], lines: list[tuple], result: LoadResult,
-           processes: int | None, exported: "_ExportedIds") -> None:
-    # enumerate, not zip: store_many runs to its end, where its last transaction commits
-    for i, status in enumerate(archive.store_many(records, processes=processes)):
-        number, url, history = lines[i]
+    # one stream: store_many reads it only as far as its workers need, and commits as it goes
+    for status in archive.store_many(articles(), processes=processes):
+        number, url, history = lines.popleft()
         if isinstance(status, ArchiveError):
             result.skip(number, str(status))
             continue
         if history:
             status = _restore(archive, url, history, exported, status)
         result.statuses[status] += 1
+    exported.forget()
+    return result
 
 
 class _ExportedIds:

@@ -19,10 +19,11 @@ import os
 import re
 import sqlite3
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
@@ -47,6 +48,10 @@ BOILERPLATE_ARTICLES = 3   # a line already on this many articles of a site is i
 MERGE_ROWS = 200_000
 FOLD_SLICE = 5_000    # rows `fold_dedup_rows` moves in one transaction (a few tens of ms)
 BULK_MERGE_PAGES = 2_000   # search-index pages merged per step after a bulk load's batch
+TRANSACTION_CHARS = 16_000_000   # `store_many`: a transaction ends after this much text, if sooner
+PREPARED_AHEAD = 512             # `store_many`: articles read ahead of the writer, at most…
+PREPARED_AHEAD_CHARS = 16_000_000   # …and characters of their text
+PREPARED_CHUNK = 16              # `store_many`: articles handed to a worker at once
 COMPLETENESS_FIELDS = ("title", "sapo", "body", "authors", "published_at", "category",
                        "tags", "images")
 STATUSES = ("new", "updated", "unchanged", "duplicate")
@@ -628,26 +633,34 @@ class Archive:
 
     def store_many(self, articles: Iterable[dict], *, processes: int | None = None,
                    per_transaction: int = 1000) -> Iterator[str | BadArticle]:
-        """Store articles in order, `per_transaction` to a transaction, and yield each status.
+        """Store articles in order, a transaction per `per_transaction` of them (or per
+        TRANSACTION_CHARS of their text, if sooner), and yield each status.
 
         The pure work (normalising, hashing, shingling: `prepare_article`) runs in `processes`
         worker processes (default: one per CPU but the one this writer uses; 0: in this process)
-        while this process does the database work. The workers stay up for the next call until
+        while this process does the database work: the workers prepare the next articles while a
+        transaction commits, and `articles` is read only as far as they need (at most
+        PREPARED_AHEAD articles or PREPARED_AHEAD_CHARS of text ahead of the writer), so a
+        stream of any length takes bounded memory. The workers stay up for the next call until
         `close()`. A bad article yields its BadArticle in place of a status, and the rest go on.
         """
         prepare = partial(_prepare_or_error, aliases=self.aliases)
         pool = self._workers(processes)
-        rows = pool.imap(prepare, articles, chunksize=16) if pool else map(prepare, articles)
+        rows = _prepared_ahead(pool, prepare, articles) if pool else map(prepare, articles)
         while True:
             with self.batch():
-                n = 0
+                n = chars = 0
                 for row in rows:
-                    yield row if isinstance(row, ArchiveError) else self.store_prepared(row)
+                    if isinstance(row, ArchiveError):
+                        yield row
+                    else:
+                        chars += len(row["body"]) + len(row["title"])
+                        yield self.store_prepared(row)
                     n += 1
-                    if n == per_transaction:
+                    if n == per_transaction or chars >= TRANSACTION_CHARS:
                         break
-            if n < per_transaction:
-                return
+                else:
+                    return
 
     def _workers(self, processes: int | None):
         if processes is None:
@@ -923,6 +936,36 @@ def _clean_body(body: str | None) -> str:
             and unicodedata.is_normalized("NFC", body)):
         return body
     return clean_lines(body)
+
+
+def _prepared_ahead(pool, prepare, articles: Iterable[dict]) -> Iterator:
+    """`prepare` of each article, in order, computed by `pool` in chunks while the caller stores
+    the ones before: at most PREPARED_AHEAD articles, or PREPARED_AHEAD_CHARS characters of text,
+    are taken from `articles` and not yet handed back."""
+    articles = iter(articles)
+    pending: deque = deque()   # (async result, its articles' characters)
+    counts = [0, 0]            # articles, characters in `pending`
+
+    def submit() -> bool:
+        part = list(islice(articles, PREPARED_CHUNK))
+        if not part:
+            return False
+        chars = sum(len(a.get("body") or "") + len(a.get("title") or "") for a in part if isinstance(a, dict))
+        pending.append((pool.map_async(prepare, part), len(part), chars))
+        counts[0] += len(part)
+        counts[1] += chars
+        return True
+
+    more = True
+    while pending or more:
+        while more and (not pending or counts[0] < PREPARED_AHEAD and counts[1] < PREPARED_AHEAD_CHARS):
+            more = submit()
+        if not pending:
+            return
+        done, n, chars = pending.popleft()
+        counts[0] -= n
+        counts[1] -= chars
+        yield from done.get()
 
 
 def _prepare_or_error(article: dict, aliases: dict[str, str]) -> dict | ArchiveError:

@@ -13,8 +13,9 @@ re-submissions of an earlier article under a URL variant (www./m./AMP/tracking p
 which must come back "unchanged".
 
 Reported: articles/s through the store: the first --single articles one `store_article` call per
-transaction as the crawl does, the rest through `store_many` (a transaction per --batch, the pure
-preparation in --processes worker processes), the same rows through a plain sqlite-utils insert_all (into
+transaction as the crawl does, the rest written to a JSON Lines file and loaded from it as
+`tintinh import` does (`archive.load`: one stream through `store_many`, a transaction per
+--batch, the pure preparation in --processes worker processes), the same rows through a plain sqlite-utils insert_all (into
 the same migrated schema, and into a bare table), peak memory (getrusage), database size,
 and precision/recall of the near-duplicate links.
 """
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from archive import search  # noqa: E402
+from archive.load import load  # noqa: E402
 from archive.store import Archive, prepare_article  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -154,7 +156,7 @@ def remove(path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200_000)
-    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=1000, help="articles made up at a time for the one-transaction-each part")
     ap.add_argument("--single", type=int, default=5000, help="articles stored one transaction each")
     ap.add_argument("--processes", type=int, default=None,
                     help="store_many worker processes (default: CPUs - 1; 0: prepare in the writer)")
@@ -175,25 +177,34 @@ def main() -> None:
     statuses: dict[str, int] = {}
     ids: dict[int, int] = {}  # position of an original → its article id (via canonical URL)
     store_seconds, single_seconds, done = 0.0, 0.0, 0
-    for start in range(0, args.n, args.batch):
-        stop = min(args.n, start + args.batch)
-        chunk = list(articles(synth, steps, start, stop))
-        single = done < args.single
+    single_n = min(args.single, args.n)
+    # the crawl path: one transaction per article
+    for start in range(0, single_n, args.batch):
+        chunk = list(articles(synth, steps, start, min(single_n, start + args.batch)))
         t0 = time.perf_counter()
-        if single:  # the crawl path: one transaction per article
-            results = [archive.store_article(a) for a in chunk]
-        else:  # the bulk path: a transaction per batch, preparation in worker processes
-            results = list(archive.store_many(chunk, processes=args.processes, per_transaction=args.batch))
-        elapsed = time.perf_counter() - t0
-        if single:
-            single_seconds += elapsed
-        store_seconds += elapsed
+        results = [archive.store_article(a) for a in chunk]
+        single_seconds += time.perf_counter() - t0
         done += len(chunk)
         for r in results:
             statuses[r] = statuses.get(r, 0) + 1
-        if (start // args.batch) % 20 == 0:
-            print(f"  {done} stored, {done / store_seconds:.0f}/s", flush=True)
-    single_n = min(args.single, args.n)
+    store_seconds = single_seconds
+    # the bulk path, as `tintinh import` takes it: the rest of the articles written to a JSON Lines
+    # file first (not timed), then loaded from it (archive.load: one stream through store_many, a
+    # transaction per --batch, the preparation in worker processes, the lines read as they go)
+    lines = db_path.with_suffix(".jsonl")
+    with open(lines, "w", encoding="utf-8") as out:
+        for article in articles(synth, steps, single_n, args.n):
+            out.write(json.dumps(article, ensure_ascii=False) + "\n")
+    archive.close()
+    archive = Archive(db_path, aliases={})
+    t0 = time.perf_counter()
+    with open(lines, "rb") as stream:
+        loaded = load(archive, stream, processes=args.processes)
+    store_seconds += time.perf_counter() - t0
+    lines.unlink()
+    for r, n in loaded.statuses.items():
+        statuses[r] = statuses.get(r, 0) + n
+    done += loaded.loaded
 
     # ground truth: every planted duplicate must share its original's story, nothing else may
     story = dict(archive.conn.execute("SELECT canonical_url, story_id FROM articles"))
@@ -249,8 +260,8 @@ def main() -> None:
     print(f"\nstatuses: {json.dumps(statuses)}")
     print(f"store with dedup: {rate:,.0f} articles/s overall "
           f"({single_n / single_seconds if single_seconds else 0:,.0f}/s one transaction each for the first "
-          f"{single_n}, {(args.n - single_n) / (store_seconds - single_seconds) if args.n > single_n else 0:,.0f}/s through store_many"
-          f" in batches of {args.batch}, processes={args.processes if args.processes is not None else 'default'})")
+          f"{single_n}, {(args.n - single_n) / (store_seconds - single_seconds) if args.n > single_n else 0:,.0f}/s through import"
+          f" (`tintinh import`, a transaction per 1,000), processes={args.processes if args.processes is not None else 'default'})")
     for label, base_rate in baselines.items():
         print(f"plain sqlite-utils insert_all, {label}: {base_rate:,.0f} rows/s → archive is {base_rate / rate:.2f}× slower")
     print(f"peak memory (ru_maxrss): {peak_mb:,.0f} MB writer, {worker_mb:,.0f} MB largest worker")

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import load as load_module
+from archive import store as store_module
 from archive.load import load, read_lines
 from archive.store import Archive
 from cli.main import cli
@@ -158,8 +159,9 @@ def test_standard_input_is_read_as_bytes_line_by_line(tmp_path):
                                         "Error: 1 line skipped (see above)"]
 
 
-def test_lines_go_to_the_archive_in_slices_and_keep_their_numbers(tmp_path, monkeypatch):
-    monkeypatch.setattr(load_module, "SLICE_LINES", 2)
+def test_lines_go_to_the_archive_a_few_at_a_time_and_keep_their_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "PREPARED_CHUNK", 2)
+    monkeypatch.setattr(store_module, "PREPARED_AHEAD", 3)
     arts = mixed_articles()
     lines = [line(arts[0]), line({"url": "https://plo.vn/empty.html"}), "{bad", line(arts[1]), line(arts[2]),
              line({"url": "https://plo.vn/empty-2.html"}), line(arts[3]), line(arts[4])]

@@ -419,6 +419,32 @@ def test_store_many_reports_a_bad_article_in_its_place_and_goes_on(tmp_path):
         assert count(archive, "articles") == 5
 
 
+def test_store_many_reads_an_endless_stream_only_ahead_of_its_writer_and_commits_as_it_goes(tmp_path, monkeypatch):
+    from archive import store as store_module
+    monkeypatch.setattr(store_module, "PREPARED_CHUNK", 4)
+    monkeypatch.setattr(store_module, "PREPARED_AHEAD", 12)
+    template = gold_article("plo-874982")
+    taken = []
+
+    def endless():
+        n = 0
+        while True:  # every article its own: another URL, another text
+            n += 1
+            taken.append(n)
+            yield dict(template, url=f"https://plo.vn/bai-{n}-post{n}.html", title=f"Bài {n}",
+                       body="\n".join(f"Đoạn {n}.{k}: " + " ".join(f"từ{n}x{k}x{w}" for w in range(20)) for k in range(5)))
+
+    path = tmp_path / "a.db"
+    with Archive(path, aliases={}) as archive:
+        statuses = archive.store_many(endless(), processes=1, per_transaction=10)
+        stored = [next(statuses) for _ in range(25)]
+        assert stored == ["new"] * 25
+        assert len(taken) <= 25 + 12 + 4   # read ahead of the writer by a bounded number, not to the end
+        with sqlite3.connect(path) as other:  # the first two transactions are committed
+            assert other.execute("SELECT count(*) FROM articles").fetchone()[0] == 20
+        statuses.close()
+
+
 def test_an_archive_from_before_migration_14_gets_the_narrow_search_indexes_when_opened(tmp_path, monkeypatch):
     from archive import migrations, search
     path = tmp_path / "old.db"
