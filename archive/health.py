@@ -292,12 +292,13 @@ HISTORY = 240   # runs of a site read for its health (10 days of hourly crawls, 
 
 
 def site_runs(conn: sqlite3.Connection, site: str, limit: int = HISTORY) -> list[dict]:
-    """A site's finished crawl runs, oldest first (WARC imports, runs of no named site, left out)."""
+    """A site's finished crawl runs, oldest first by start time (a merged archive's runs have
+    higher ids than newer ones here); WARC imports and runs of no named site are left out."""
     columns = ", ".join(f"c.{c}" for c in RUN_COLUMNS)
     rows = conn.execute(
         f"SELECT {columns}, c.completeness FROM crawl_runs c JOIN runs r ON r.id = c.run_id"
         " WHERE c.site = ? AND c.finished IS NOT NULL AND r.sites != '[]'"
-        " ORDER BY c.run_id DESC LIMIT ?", (site, limit)).fetchall()
+        " ORDER BY c.started DESC, c.run_id DESC LIMIT ?", (site, limit)).fetchall()
     return [{**dict(zip(RUN_COLUMNS, row)), **_extraction_shares(row[-1])} for row in reversed(rows)]
 
 

@@ -259,6 +259,19 @@ CREATE INDEX articles_story_papers ON articles(story_id, published_at, site);
 CREATE INDEX articles_copies ON articles(story_id) WHERE duplicate_of IS NOT NULL;
 """
 
+# A site's latest health is that of the run that started last, not the one with the highest id:
+# `tintinh merge` gives an older archive's runs new, higher ids (archive.merge).
+LATEST_RUN_BY_TIME = """
+DROP VIEW site_health;
+CREATE VIEW site_health AS
+SELECT c.site, s.name, s.province, c.status, c.signals, c.alarm, c.since, c.last_good,
+       c.finished AS last_run, c.fetched, c.new, c.failed, c.run_id
+FROM crawl_runs c LEFT JOIN sites s ON s.slug = c.site
+WHERE c.run_id = (SELECT run_id FROM crawl_runs WHERE site = c.site AND status IS NOT NULL
+                  ORDER BY started DESC, run_id DESC LIMIT 1)
+ORDER BY CASE c.status WHEN 'broken' THEN 0 WHEN 'degraded' THEN 1 ELSE 2 END, c.site;
+"""
+
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
 MIGRATIONS: list[Migration] = [
     (1, "core schema", CORE_SCHEMA),
@@ -283,6 +296,8 @@ MIGRATIONS: list[Migration] = [
      _search_sql("NO_AUTOMERGE_SQL")),
     (14, "search: counts and facets read a narrow index of id, paper, province and category; stories"
          " from indexes of story, time and paper and of the copies", NARROW_SEARCH_INDEXES),
+    (15, "site health: a site's latest run is the one that started last (merged runs have higher ids)",
+     LATEST_RUN_BY_TIME),
 ]
 
 

@@ -120,8 +120,9 @@ def test_serve_brings_an_archive_of_an_older_tintinh_up_to_date_first(tmp_path, 
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:13])
     Archive(old, aliases={}).close()
     monkeypatch.undo()
-    assert missing_migrations(old) == [14]
-    assert upgrade(old) == f"brought {old} up to this tintinh's schema (migrations 14)"
+    newer = list(range(14, len(migrations.MIGRATIONS) + 1))
+    assert missing_migrations(old) == newer
+    assert upgrade(old) == f"brought {old} up to this tintinh's schema (migrations {', '.join(map(str, newer))})"
     assert missing_migrations(old) == [] and upgrade(old) is None
     traces = []
     articles_json(old, traces, _search="tinh")

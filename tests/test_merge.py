@@ -268,3 +268,24 @@ def test_the_same_fetch_twice_in_one_archive_stays_twice_and_is_not_copied_again
         merge_archives(tmp_path / "m.db", [tmp_path / "a.db"], aliases={})
     assert facts(tmp_path / "m.db")["pages"] == facts(tmp_path / "a.db")["pages"]
     assert len(facts(tmp_path / "m.db")["pages"]) == 2
+
+
+def test_after_merging_an_older_archive_a_sites_health_is_that_of_its_newest_run(tmp_path):
+    from archive import health
+    plo = gold_article("plo-874982")
+    old = build(tmp_path / "old.db", [[article_fetch(plo)]])
+    with sqlite3.connect(old) as conn:  # crawled a month before, and judged broken then
+        conn.execute("UPDATE runs SET started = '2026-02-01T10:00:00+00:00'")
+        conn.execute("UPDATE crawl_runs SET started = '2026-02-01T10:00:00+00:00', status = 'broken',"
+                     " alarm = 'no articles'")
+    new = build(tmp_path / "new.db", [[article_fetch(gold_article("vnexpress-4954454") | {"site": "plo"}, T2)]])
+    with sqlite3.connect(new) as conn:
+        newest_run, status = conn.execute("SELECT run_id, status FROM site_health WHERE site = 'plo'").fetchone()
+    assert status != "broken"
+    assert run("merge", old, "--into", new).exit_code == 0
+    with sqlite3.connect(new) as conn:
+        merged_run = conn.execute("SELECT max(run_id) FROM crawl_runs").fetchone()[0]
+        assert merged_run > newest_run   # the older run came in with the higher id
+        assert conn.execute("SELECT run_id, status FROM site_health WHERE site = 'plo'").fetchone() == (newest_run, status)
+        runs = health.site_runs(conn, "plo")
+    assert [r["run_id"] for r in runs] == [merged_run, newest_run]   # oldest first, by start time
