@@ -219,13 +219,19 @@ def test_stories_on_two_papers_are_listed(server):
     assert [(r["papers"], r["sites"].split(",")) for r in rows] == [(2, ["baolaocai", "vietnamplus"])]
 
 
-def test_article_versions_by_any_url_spelling_or_id(server):
+def test_article_history_by_any_url_spelling_or_id(server):
     base, ids = server
     url = "https://www.baodanang.vn/mua-lon-gay-ngap-nhieu-tuyen-pho-3301234.html?utm_source=zalo"
     for article in (url, str(ids["danang"])):
-        rows = get_json(base, "/archive/article_versions.json", article=article, _shape="array")
+        rows = get_json(base, "/archive/article_history.json", article=article, _shape="array")
         assert [r["version"] for r in rows] == ["current", "earlier"]
         assert "nước đã rút" in rows[0]["body"] and "nước đã rút" not in rows[1]["body"]
+
+
+def test_the_article_versions_table_is_not_hidden_by_a_query_of_its_name(server):
+    base, ids = server
+    rows = get_json(base, "/archive/article_versions.json", _shape="array")
+    assert [(r["article_id"], "nước đã rút" in r["body"]) for r in rows] == [(ids["danang"], False)]
 
 
 def test_failures_grouped_by_site_and_reason(server):
@@ -506,7 +512,7 @@ def visible_text(html) -> str:
 
 
 @pytest.mark.parametrize("path", ["/archive/articles?_all=1", "/archive/failures", "/archive/pages",
-                                  "/archive/article_versions?article=9",
+                                  "/archive/article_history?article=9", "/archive/article_versions",
                                   "/archive/failures_by_site_and_reason", "/archive/_migrations"])
 def test_every_time_shown_is_vietnam_time(server, path):
     base, _ = server
@@ -609,9 +615,9 @@ def test_search_page_escapes_the_query(server):
     assert "<script>alert(1)" not in html
 
 
-def test_article_versions_query_shows_a_word_diff(server):
+def test_article_history_query_shows_a_word_diff(server):
     base, ids = server
-    _, html = get(base, "/archive/article_versions", article=str(ids["danang"]))
+    _, html = get(base, "/archive/article_history", article=str(ids["danang"]))
     assert "<ins>Đến sáng 6/3, nước đã rút ở hầu hết các tuyến phố.</ins>" in html
 
 
