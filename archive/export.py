@@ -12,6 +12,7 @@ from datetime import date
 from typing import Iterator, TextIO
 
 from archive.store import Archive, ArchiveError
+from common.text import without_captions
 
 COLUMNS = ("id", "canonical_url", "url", "site", "province", "title", "sapo", "body", "authors",
            "published_at", "modified_at", "category", "tags", "language", "extractor",
@@ -73,9 +74,10 @@ class _ChildRows:
 
 
 def iter_articles(archive: Archive, *, site: str | None = None, since: str | None = None,
-                  skip_duplicates: bool = False, children: bool = False) -> Iterator[dict]:
+                  skip_duplicates: bool = False, children: bool = False, captions: bool = True) -> Iterator[dict]:
     """Articles in id order, lists decoded; `since` compares with the publication (else first-seen) date.
-    With `children`, every column and the child rows too (JSONL_COLUMNS and the `_CHILDREN` keys)."""
+    With `children`, every column and the child rows too (JSONL_COLUMNS and the `_CHILDREN` keys).
+    Without `captions`, the images' captions are left out of sapo and body (`without_captions`)."""
     where, params = site_since(site, since, "coalesce(published_at, first_seen)")
     if skip_duplicates:
         where.append("duplicate_of IS NULL")
@@ -83,21 +85,26 @@ def iter_articles(archive: Archive, *, site: str | None = None, since: str | Non
     sql = f"SELECT {', '.join(columns)} FROM articles"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    tables = {key: _ChildRows(archive.conn.execute(child_sql), fields)
-              for key, (child_sql, fields) in _CHILDREN.items()} if children else {}
+    wanted = [key for key in _CHILDREN if children or key == "images" and not captions]
+    tables = {key: _ChildRows(archive.conn.execute(_CHILDREN[key][0]), _CHILDREN[key][1]) for key in wanted}
     for row in archive.conn.execute(sql + " ORDER BY id", params):
         article = dict(zip(columns, row))
         for field in _LISTS:
             article[field] = json.loads(article[field] or "[]")
         for key, rows in tables.items():
             article[key] = rows.of(article["id"])
+        if not captions:
+            article = without_captions(article)
+            if not children:
+                del article["images"]
         yield article
 
 
 def export(archive: Archive, out: TextIO, *, fmt: str = "jsonl", site: str | None = None,
-           since: str | None = None, skip_duplicates: bool = False) -> int:
+           since: str | None = None, skip_duplicates: bool = False, captions: bool = True) -> int:
     """Write articles to `out`; return how many. JSON Lines carry every column (but page_id) and
-    "images", "related", "versions", "aliases"; CSV the COLUMNS, authors and tags joined with "; "."""
+    "images", "related", "versions", "aliases"; CSV the COLUMNS, authors and tags joined with "; ".
+    Without `captions`, sapo and body leave the images' captions out (the images keep them)."""
     if fmt not in FORMATS:
         raise ArchiveError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
     own_snapshot = not archive.conn.in_transaction
@@ -105,7 +112,7 @@ def export(archive: Archive, out: TextIO, *, fmt: str = "jsonl", site: str | Non
         archive.conn.execute("BEGIN")
     try:
         return _write(iter_articles(archive, site=site, since=since, skip_duplicates=skip_duplicates,
-                                    children=fmt == "jsonl"), out, fmt)
+                                    children=fmt == "jsonl", captions=captions), out, fmt)
     finally:
         if own_snapshot:
             archive.conn.execute("COMMIT")

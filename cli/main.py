@@ -479,7 +479,9 @@ def health_command(db, sites, as_json):
 @click.option("--bom/--no-bom", default=None,
               help="Start with a UTF-8 byte order mark, so Excel reads the Vietnamese right "
                    "(default: yes for CSV, no for JSON Lines).")
-def export_command(db, fmt, output, site, since, skip_duplicates, bom):
+@click.option("--no-captions", is_flag=True, help="Leave the images' captions out of sapo and body "
+                                                   "(as `extract --no-captions`; JSON Lines images keep them).")
+def export_command(db, fmt, output, site, since, skip_duplicates, bom, no_captions):
     """Stream articles as JSON Lines (authors/tags as lists) or CSV (joined with "; ").
 
     CSV starts with a UTF-8 byte order mark unless --no-bom: Excel then opens it with the
@@ -493,7 +495,8 @@ def export_command(db, fmt, output, site, since, skip_duplicates, bom):
         with open_archive(db, readonly=True) as archive, click.open_file(output, "w", encoding="utf-8") as out:
             if bom if bom is not None else fmt == "csv":
                 out.write("\ufeff")
-            n = export(archive, out, fmt=fmt, site=site, since=since, skip_duplicates=skip_duplicates)
+            n = export(archive, out, fmt=fmt, site=site, since=since, skip_duplicates=skip_duplicates,
+                       captions=not no_captions)
     except ArchiveError as e:
         raise click.ClickException(str(e)) from None
     except sqlite3.Error as e:  # e.g. a damaged page met while reading

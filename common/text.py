@@ -98,3 +98,15 @@ def split_categories(category: str | None) -> list[str]:
         if part and part not in out:
             out.append(part)
     return out
+
+
+def without_captions(article: dict) -> dict:
+    """The article with its images' captions left out of its text (sapo and body): the convention
+    of extraction benchmarks whose articleBody has no captions. tintinh's own body keeps each caption
+    once, where its picture stands; the images keep their captions either way."""
+    captions = {image["caption"] for image in article.get("images") or () if image.get("caption")}
+    if not captions:
+        return article
+    lines = {key: [line for line in (article.get(key) or "").split("\n") if line not in captions]
+             for key in ("sapo", "body")}
+    return {**article, "sapo": "\n".join(lines["sapo"]), "body": "\n".join(lines["body"])}

@@ -37,7 +37,7 @@ from pipelines.dates import split_published_modified, to_iso
 from pipelines.decode import CharsetMismatch, decode_page
 from pipelines.language import declared_language, page_language
 from pipelines.metadata import read_metadata
-from common.text import fold_accents, fold_spaces, nfc, split_categories
+from common.text import fold_accents, fold_spaces, nfc, split_categories, without_captions  # noqa: F401 (extract --no-captions)
 
 FAMILIES_TOML = files("pipelines") / "families.toml"  # read from the package: also inside a zipped egg (Scrapyd)
 GENERIC_EXTRACTOR = "generic@1"
@@ -605,18 +605,6 @@ def _extract_from_tree(root, text: str | None, url: str, site: dict | None) -> d
                     "published": date_source, "authors": author_source if authors else None,
                     "boxes_by_content": boxes_by_content},
     )
-
-
-def without_captions(article: dict) -> dict:
-    """The article with its images' captions left out of its text (sapo and body): the convention
-    of extraction benchmarks whose articleBody has no captions. tintinh's own body keeps each caption
-    once, where its picture stands; the images keep their captions either way."""
-    captions = {image["caption"] for image in article.get("images") or () if image.get("caption")}
-    if not captions:
-        return article
-    lines = {key: [line for line in (article.get(key) or "").split("\n") if line not in captions]
-             for key in ("sapo", "body")}
-    return {**article, "sapo": "\n".join(lines["sapo"]), "body": "\n".join(lines["body"])}
 
 
 def _canonical(url: str, declared: str, site: dict | None) -> str | None:

@@ -72,6 +72,21 @@ def test_export_jsonl_to_stdout_and_csv_to_a_file(db, tmp_path):
     assert "plo.vn" in out.read_text(encoding="utf-8") and "baocantho" not in out.read_text(encoding="utf-8")
 
 
+def test_export_no_captions_leaves_the_captions_out_of_the_text_and_keeps_them_on_the_images(db, tmp_path):
+    captions = {i["caption"] for i in gold_article("plo-874982")["images"] if i.get("caption")}
+    kept = json.loads(run("export", "--db", db, "--site", "plo").output)
+    assert captions <= set(kept["body"].split("\n"))   # tintinh's own body keeps each caption once
+    plain = json.loads(run("export", "--db", db, "--site", "plo", "--no-captions").output)
+    assert not captions & set(plain["body"].split("\n"))
+    assert plain["body"].split("\n") == [line for line in kept["body"].split("\n") if line not in captions]
+    assert plain["images"] == kept["images"]
+    out = tmp_path / "plain.csv"
+    assert run("export", "--db", db, "--site", "plo", "--format", "csv", "--no-captions", "-o", str(out)).exit_code == 0
+    import csv
+    (row,) = csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines(keepends=True))
+    assert row["body"] == plain["body"] and "images" not in row
+
+
 def test_export_bad_date_is_one_line_error(db):
     result = run("export", "--db", db, "--since", "yesterday")
     assert result.exit_code == 1
