@@ -29,6 +29,7 @@ pipeline waits, without blocking its thread, until fewer than its limit are).
 """
 from __future__ import annotations
 
+import logging
 import queue
 import sqlite3
 import threading
@@ -46,6 +47,7 @@ PROGRESS_STEPS = 1000        # SQLite instructions between two looks at the queu
 CHECKPOINT_EVERY = 0.5       # seconds between WAL checkpoints (PASSIVE: they never wait for the writer)
 
 _STOP = object()
+logger = logging.getLogger(__name__)
 
 
 class _Job:
@@ -75,6 +77,8 @@ class ArchiveWriter:
         self.interruptions = 0      # upkeep steps cut short in all
         self._closing = threading.Event()
         self._lock, self._closed = threading.Lock(), False
+        self._failure: StorageError | None = None   # why the writer stopped, if it failed
+        self._batch: list[_Job] = []                # the fetches of the transaction under way
         self._checkpointer: threading.Thread | None = None
         self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
         self._thread.start()
@@ -99,7 +103,7 @@ class ArchiveWriter:
         job = _Job(kind, payload)
         with self._lock:
             if self._closed:
-                job.future.set_exception(RuntimeError("the archive writer is closed"))
+                job.future.set_exception(self._failure or RuntimeError("the archive writer is closed"))
             else:
                 self._queue.put(job)
         return job.future
@@ -116,8 +120,8 @@ class ArchiveWriter:
             self._checkpointer.start()
         except BaseException as e:  # every job gets the reason the archive could not be opened
             self._open_error = e
+        held = None
         try:
-            held = None
             while True:
                 if held is not None:
                     job, held = held, None
@@ -144,19 +148,30 @@ class ArchiveWriter:
                         held = more  # after this transaction, in order
                         break
                     batch.append(more)
+                self._batch = batch
                 self._store(batch)
+                self._batch = []
                 if held is None and self._upkeep_due:
                     self._upkeep_some()
+        except BaseException as e:
+            # A bug or an error SQLite should not give: never leave a fetch waiting for an answer
+            # that will not come. Every fetch in flight and every later one fails as unstorable,
+            # so the crawl stops and says why; what was not committed is fetched again next run.
+            logger.exception("the archive writer stopped")
+            self._failure = StorageError(f"the archive writer stopped: {type(e).__name__}: {e}")
         finally:
             with self._lock:
                 self._closed = True
+            for job in self._batch + ([held] if held not in (None, _STOP) else []):
+                if not job.future.done():
+                    job.future.set_exception(self._failure or RuntimeError("the archive writer is closed"))
             while True:  # nothing is left waiting for an answer
                 try:
                     job = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if job is not _STOP and not job.future.done():
-                    job.future.set_exception(RuntimeError("the archive writer is closed"))
+                    job.future.set_exception(self._failure or RuntimeError("the archive writer is closed"))
             self._closing.set()
             if self._checkpointer is not None:
                 self._checkpointer.join()
@@ -231,6 +246,9 @@ class ArchiveWriter:
         except sqlite3.OperationalError as e:
             if getattr(e, "sqlite_errorcode", None) != sqlite3.SQLITE_INTERRUPT:
                 raise
+            # The step's own rollback ran while the handler was still on and may itself have been
+            # cut short, leaving the step's transaction open: roll it back now, the handler off.
+            self._archive._rollback()
             self._interrupted += 1   # the fetch first; the step again at the next pause
             self.interruptions += 1
         except StorageError:  # the next store meets it again and stops the crawl
