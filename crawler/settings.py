@@ -87,6 +87,7 @@ TINTINH_EXTRACT_PROCESSES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_g
 TINTINH_EXTRACT_TIMEOUT = 120.0
 TINTINH_EXTRACT_MEMORY_MB = 2048
 TINTINH_STORE_QUEUE = 256         # pages waiting for the archive's writer thread at most
+TINTINH_STORE_TIMEOUT = 600.0     # seconds a page may wait for the archive's writer; then the crawl stops and says so (0: no limit)
 TINTINH_DISCOVERY = ["feeds", "sitemaps", "sections"]  # where registered sites' article URLs come from
 TINTINH_REFRESH = False           # True: fetch article URLs already archived again (new versions)
 TINTINH_SITEMAP_CHILDREN = 20     # child sitemaps followed per sitemap index, news sitemaps first

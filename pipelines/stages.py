@@ -183,6 +183,9 @@ class StorePipeline:
         self.not_stored = 0
         self._lock = None
         self._room = DeferredSemaphore(max(1, crawler.settings.getint("TINTINH_STORE_QUEUE", 256)))
+        # a page unanswered this long means the writer is stuck: the crawl stops and says so
+        self.store_timeout = crawler.settings.getfloat("TINTINH_STORE_TIMEOUT", 600) or None
+        self._stuck = False
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
@@ -258,9 +261,16 @@ class StorePipeline:
         try:
             status = await _settled(self.writer.store(page=fields, article=article, failure=failure,
                                                       run_id=self.run_id,
-                                                      content=prepared.get("content") if article else None))
+                                                      content=prepared.get("content") if article else None),
+                                    self.store_timeout)
         except StorageError as e:
             self._stop(str(e))
+            self.not_stored += 1
+            raise NotStored() from None
+        except TimeoutError:
+            self._stuck = True
+            self._stop(f"the archive's writer has not answered for {self.store_timeout:g} s"
+                       " (TINTINH_STORE_TIMEOUT): is another program holding the archive?")
             self.not_stored += 1
             raise NotStored() from None
         finally:
@@ -297,13 +307,18 @@ class StorePipeline:
             if self.writer is not None and not self.stopped:  # a stopped run stays unfinished
                 finished = {site: {k: v for k, v in row.items() if k not in ("skipped", "reasons")}
                             for site, row in summary.items()}
-                health = await _settled(self.writer.call(lambda archive: archive.finish_run(self.run_id, finished)))
+                health = await _settled(self.writer.call(lambda archive: archive.finish_run(self.run_id, finished)),
+                                        self.store_timeout)
                 # the sites this run was complete for and their discovery pages' validators (crawler.spiders.news)
                 if discovered := getattr(self.crawler.spider, "discovered", None):
                     found = discovered()
-                    await _settled(self.writer.call(lambda archive: archive.record_discovery(self.run_id, **found)))
+                    await _settled(self.writer.call(lambda archive: archive.record_discovery(self.run_id, **found)),
+                                   self.store_timeout)
         except StorageError as e:
             self.stopped = str(e)
+        except TimeoutError:
+            self._stuck = True
+            self.stopped = f"the archive's writer has not answered for {self.store_timeout:g} s (TINTINH_STORE_TIMEOUT)"
         finally:
             self.crawler.stats.set_value(SUMMARY_STAT, {"run_id": self.run_id, "sites": summary,
                                                         "not_stored": self.not_stored,
@@ -311,16 +326,22 @@ class StorePipeline:
             if self.stopped:
                 self.crawler.stats.set_value(STOPPED_STAT, self.stopped)
             if self.writer is not None:
-                self.writer.close()   # what is left is stored (nothing, normally), the archive closed
+                # what is left is stored (nothing, normally), the archive closed; a stuck writer
+                # is not waited for (its thread ends with the process; what it did not commit
+                # is fetched again next run)
+                self.writer.close(timeout=1 if self._stuck else None)
             if self._lock is not None:
                 self._lock.__exit__(None, None, None)
 
 
-def _settled(future: Future):
-    """An awaitable for the writer thread's Future, resumed in Scrapy's reactor thread."""
+def _settled(future: Future, timeout: float | None = None):
+    """An awaitable for the writer thread's Future, resumed in Scrapy's reactor thread; after
+    `timeout` seconds without an answer it raises TimeoutError (the Future's late answer is dropped)."""
     from twisted.internet import reactor  # the reactor Scrapy installed (importing it earlier would install one)
 
     done: Deferred = Deferred()
+    if timeout:
+        done.addTimeout(timeout, reactor, onTimeoutCancel=lambda result, after: _timed_out(after))
 
     def settle(f: Future) -> None:
         error = f.exception()
@@ -330,6 +351,10 @@ def _settled(future: Future):
             done.callback(f.result())
     future.add_done_callback(lambda f: reactor.callFromThread(settle, f))
     return maybe_deferred_to_future(done)
+
+
+def _timed_out(seconds: float):
+    raise TimeoutError(f"no answer in {seconds:g} s")
 
 
 def _test_hooks() -> dict:

@@ -89,6 +89,27 @@ def test_downloads_go_on_while_the_archive_writer_is_held(server, tmp_path):
     assert outcome(db) == outcome(unheld)
 
 
+def test_a_crawl_whose_writer_is_stuck_stops_and_says_why_instead_of_waiting_forever(server, tmp_path):
+    """The writer holds its first store and never lets go (a test hook, as another program holding
+    the archive would): after TINTINH_STORE_TIMEOUT the crawl stops, exits 1 and says why."""
+    db, hold = tmp_path / "archive.db", tmp_path / "hold"
+    hold.touch()
+    command = crawl_command(SITES, db, server.origins(), TINTINH_STORE_TIMEOUT="2")
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=90,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore", HOLD_STORES_ENV: str(hold)})
+        assert Path(f"{hold}.held").exists()   # the writer really was holding a store
+    finally:
+        hold.unlink()
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "Error: crawl stopped: the archive's writer has not answered for 2 s (TINTINH_STORE_TIMEOUT)")
+    assert time.monotonic() - started < 60
+    assert stored(db) == 0   # nothing half-stored; every page is fetched again next run
+    assert_sound(db)
+
+
 # -- the writer -----------------------------------------------------------------------------
 
 def test_a_store_is_answered_only_once_its_transaction_has_committed(tmp_path):
