@@ -943,7 +943,7 @@ def _prepared_ahead(pool, prepare, articles: Iterable[dict]) -> Iterator:
     the ones before: at most PREPARED_AHEAD articles, or PREPARED_AHEAD_CHARS characters of text,
     are taken from `articles` and not yet handed back."""
     articles = iter(articles)
-    pending: deque = deque()   # (async result, its articles' characters)
+    pending: deque = deque()   # (async result, its articles, their characters)
     counts = [0, 0]            # articles, characters in `pending`
 
     def submit() -> bool:

@@ -12,7 +12,8 @@ work from a queue:
   it, read counters).
 
 When the archive refuses a write (StorageError: full disk, damage…), every fetch of that
-transaction fails with it, and every later one too.
+transaction fails with it, and every later one too. So does every fetch, in flight or to come,
+if the writer thread itself fails: no fetch is left waiting for an answer that will not come.
 
 The archive's upkeep happens between transactions, while no fetch waits, in short transactions
 of its own (up to IDLE_SECONDS at a time, then again at the next pause): moving the dedup tables'

@@ -268,9 +268,7 @@ class StorePipeline:
             self.not_stored += 1
             raise NotStored() from None
         except TimeoutError:
-            self._stuck = True
-            self._stop(f"the archive's writer has not answered for {self.store_timeout:g} s"
-                       " (TINTINH_STORE_TIMEOUT): is another program holding the archive?")
+            self._stop(self._writer_stuck())
             self.not_stored += 1
             raise NotStored() from None
         finally:
@@ -278,6 +276,12 @@ class StorePipeline:
         if keep_page:
             self.counts[page["site"]]["fetched"] += 1
         return status
+
+    def _writer_stuck(self) -> str:
+        """Why the crawl stops when the writer has not answered in time (it is not waited for at close)."""
+        self._stuck = True
+        return (f"the archive's writer has not answered for {self.store_timeout:g} s (TINTINH_STORE_TIMEOUT):"
+                " is another program holding the archive?")
 
     def _stop(self, problem: str) -> None:
         """Close the spider: nothing more can be stored, so nothing more is fetched."""
@@ -317,8 +321,7 @@ class StorePipeline:
         except StorageError as e:
             self.stopped = str(e)
         except TimeoutError:
-            self._stuck = True
-            self.stopped = f"the archive's writer has not answered for {self.store_timeout:g} s (TINTINH_STORE_TIMEOUT)"
+            self.stopped = self._writer_stuck()
         finally:
             self.crawler.stats.set_value(SUMMARY_STAT, {"run_id": self.run_id, "sites": summary,
                                                         "not_stored": self.not_stored,
