@@ -15,7 +15,7 @@ which must come back "unchanged".
 Reported: articles/s through the store: the first --single articles one `store_article` call per
 transaction as the crawl does, the rest written to a JSON Lines file and loaded from it as
 `tintinh import` does (`archive.load`: one stream through `store_many`, a transaction per
---batch, the pure preparation in --processes worker processes), the same rows through a plain sqlite-utils insert_all (into
+1,000 articles, the pure preparation in --processes worker processes), the same rows through a plain sqlite-utils insert_all (into
 the same migrated schema, and into a bare table), peak memory (getrusage), database size,
 and precision/recall of the near-duplicate links.
 """
@@ -190,7 +190,7 @@ def main() -> None:
     store_seconds = single_seconds
     # the bulk path, as `tintinh import` takes it: the rest of the articles written to a JSON Lines
     # file first (not timed), then loaded from it (archive.load: one stream through store_many, a
-    # transaction per --batch, the preparation in worker processes, the lines read as they go)
+    # transaction per 1,000 articles, the preparation in worker processes, the lines read as they go)
     lines = db_path.with_suffix(".jsonl")
     with open(lines, "w", encoding="utf-8") as out:
         for article in articles(synth, steps, single_n, args.n):
