@@ -950,7 +950,7 @@ def _prepared_ahead(pool, prepare, articles: Iterable[dict]) -> Iterator:
         part = list(islice(articles, PREPARED_CHUNK))
         if not part:
             return False
-        chars = sum(len(a.get("body") or "") + len(a.get("title") or "") for a in part if isinstance(a, dict))
+        chars = sum(_text_size(a) for a in part)
         pending.append((pool.map_async(prepare, part), len(part), chars))
         counts[0] += len(part)
         counts[1] += chars
@@ -966,6 +966,13 @@ def _prepared_ahead(pool, prepare, articles: Iterable[dict]) -> Iterator:
         counts[0] -= n
         counts[1] -= chars
         yield from done.get()
+
+
+def _text_size(article) -> int:
+    """Characters of an article's body and title, whatever it holds (a bad article is refused later)."""
+    if not isinstance(article, dict):
+        return 0
+    return sum(len(v) for v in (article.get("body"), article.get("title")) if isinstance(v, str))
 
 
 def _prepare_or_error(article: dict, aliases: dict[str, str]) -> dict | ArchiveError:
