@@ -359,8 +359,10 @@ def test_a_merge_step_cut_short_with_its_transaction_left_open_does_not_stop_the
     writer._fetch_waiting = lambda: True   # the handler sees a fetch waiting
     try:
         assert writer.store(page=None, article=gold_article("plo-874982")).result(30) == "new"
-        time.sleep(0.2)   # upkeep between the stores: the step that is cut short
-        assert cut_short and writer.interruptions >= 1
+        deadline = time.monotonic() + 30   # upkeep between the stores: the step that is cut short
+        while not (cut_short and writer.interruptions >= 1):
+            assert time.monotonic() < deadline, "no merge step was cut short"
+            time.sleep(0.01)
         assert writer.store(page=None, article=gold_article("vnexpress-4954454")).result(30) == "new"
     finally:
         writer.close()
