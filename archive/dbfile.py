@@ -33,6 +33,14 @@ class ArchiveDamaged(StorageError):
     """The file fails SQLite's integrity check or reads as malformed."""
 
 
+BUSY_SECONDS = 60.0   # how long a connection waits for another program's lock on the archive
+BUSY_ENV = "TINTINH_TEST_BUSY_SECONDS"   # tests only: a shorter wait
+
+
+def busy_seconds() -> float:
+    return float(os.environ.get(BUSY_ENV) or BUSY_SECONDS)
+
+
 def _uri(path: Path, query: str) -> str:
     return f"file:{quote(str(path.resolve()))}?{query}"
 
@@ -85,7 +93,7 @@ def read_mode(path: str | Path) -> str:
 def _open_readonly(path: Path) -> tuple[sqlite3.Connection, str]:
     conn = None
     try:
-        conn = sqlite3.connect(_uri(path, "mode=ro"), uri=True, isolation_level=None, timeout=60)
+        conn = sqlite3.connect(_uri(path, "mode=ro"), uri=True, isolation_level=None, timeout=busy_seconds())
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn, "ro"
     except sqlite3.DatabaseError as e:
@@ -133,11 +141,15 @@ def _io_cause(path: Path) -> str | None:
 
 def storage_error(path: str | Path, error: sqlite3.Error) -> StorageError | None:
     """The one-line StorageError for an SQLite error that means the file cannot be used (full,
-    size limit, read-only, I/O error, damage); None for other errors (bugs, bad SQL, locks)."""
+    size limit, read-only, I/O error, damage, another program holding it locked past the busy
+    wait); None for other errors (bugs, bad SQL)."""
     path = Path(path)
     code = getattr(error, "sqlite_errorcode", None)
     primary = code & 0xFF if code is not None else None
     text = str(error)
+    if primary == sqlite3.SQLITE_BUSY:
+        return StorageError(f"cannot write the archive {path}: another program holds it locked"
+                            f" (waited {busy_seconds():g} s)")
     if primary == sqlite3.SQLITE_CORRUPT:
         return damaged(path, text)
     if primary == sqlite3.SQLITE_FULL:

@@ -31,7 +31,7 @@ import numpy as np
 import sqlite_utils
 
 from archive import dedup, health, search
-from archive.dbfile import (ArchiveDamaged, ArchiveError, StorageError, check_file, connect_readonly,
+from archive.dbfile import (ArchiveDamaged, ArchiveError, StorageError, busy_seconds, check_file, connect_readonly,
                             read_error, read_only_error, storage_error, writable)
 from archive.migrations import MigrationError, applied, migrate
 from archive.pagecodec import compress_page, decompress_page
@@ -95,7 +95,7 @@ def open_archive(path: str | Path, *, aliases: dict[str, str] | None = None,
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection in autocommit mode (the archive opens its own transactions), WAL, search functions."""
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=60)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_seconds())
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")

@@ -97,7 +97,9 @@ def crawl(slugs: list[str] | tuple[str, ...] = (), *, all_sites: bool = False, u
         result["seconds"] = round(time.monotonic() - started, 2)
         result["responses"] = getattr(crawler.spider, "ok_responses", 0)
         result["finish_reason"] = crawler.stats.get_value("finish_reason")
-        result["notes"] = crawler.spider.notes() if crawler.spider is not None else {}
+        # why nothing was found on a site, unless the crawl stopped before reading anything
+        stopped_first = result["stopped"] and not result["responses"]
+        result["notes"] = crawler.spider.notes() if crawler.spider is not None and not stopped_first else {}
         reporter.stop()
     return result
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from archive.dbfile import BUSY_ENV
 from archive.serve import ServeError, check_archive
 from archive.store import Archive, ArchiveDamaged, StorageError
 from cli.main import cli
@@ -72,6 +73,30 @@ def test_a_crawl_that_fills_the_disk_stops_in_one_line_and_the_next_run_stores_t
     assert again.returncode == 0, again.stderr
     assert_sound(db)
     assert outcome(db)["articles"] == outcome(full)["articles"]
+
+
+# -- another program holding the archive ------------------------------------------------------
+
+def test_a_crawl_into_an_archive_another_program_holds_locked_stops_in_one_line(server, tmp_path):
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    other = sqlite3.connect(db, isolation_level=None)   # e.g. the sqlite3 shell in a write transaction
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        done = subprocess.run(crawl_command(SITES, db, server.origins()), capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore", BUSY_ENV: "1"})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == \
+        f"Error: crawl stopped: cannot write the archive {db}: another program holds it locked (waited 1 s)"
+    assert "nothing found" not in done.stdout   # the sites are not to blame
+    again, _ = run_crawl(SITES, db, server.origins())   # once it lets go, the crawl stores everything
+    assert again.returncode == 0, again.stderr
+    assert_sound(db)
+    assert len(outcome(db)["articles"]) == 4
 
 
 # -- damaged file ----------------------------------------------------------------------------
