@@ -25,7 +25,7 @@ from archive.dbfile import BUSY_ENV
 from archive.serve import ServeError, check_archive
 from archive.store import Archive, ArchiveDamaged, StorageError
 from cli.main import cli
-from mockserver import TINTINH, crawl_command, mock_site, run_crawl
+from mockserver import TINTINH, crawl_command, run_crawl
 from test_datasette import free_port
 from test_kill import SITES, assert_sound, outcome, rows
 from test_search import build_archive
@@ -38,12 +38,6 @@ FILE_LIMIT = 320_000
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-@pytest.fixture(scope="module")
-def server():
-    with mock_site() as server:
-        yield server
 
 
 # -- full disk -------------------------------------------------------------------------------

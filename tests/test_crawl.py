@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.sites import get_site
-from mockserver import FAST, TINTINH, mock_site, run_crawl
+from mockserver import FAST, TINTINH, run_crawl
 
 ROOT = Path(__file__).resolve().parents[1]   # scrapy.cfg: `scrapy crawl` runs from the project root
 SITES = ["baolaocai", "plo", "tuoitre", "dantri"]
@@ -62,12 +62,6 @@ def summary_row(stdout: str, site: str) -> dict:
     header, *lines = [line for line in stdout.splitlines() if line.startswith(("site ", site + " "))]
     values = lines[0].split()
     return dict(zip(header.split()[1:], map(int, values[1:8])))
-
-
-@pytest.fixture(scope="module")
-def server():
-    with mock_site() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

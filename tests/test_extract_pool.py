@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.store import Archive
-from mockserver import crawl_command, mock_site, run_crawl
+from mockserver import crawl_command, run_crawl
 from pipelines.extract_pool import FAULT_ENV
 from test_kill import SITES, assert_sound
 
@@ -40,12 +40,6 @@ def page_bodies(db: Path) -> dict[str, bytes]:
     with Archive(db, readonly=True) as archive:
         return {url: archive.page_body(page_id)
                 for page_id, url in archive.conn.execute("SELECT id, url FROM pages WHERE body_sha1 IS NOT NULL")}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with mock_site() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from archive.store import Archive
-from mockserver import crawl_command, mock_site, run_crawl
+from mockserver import crawl_command, run_crawl
 from pipelines.stages import KILL_AFTER_ENV
 
 SITES = ["baolaocai", "plo", "tuoitre", "dantri"]
@@ -55,12 +55,6 @@ def unfinished(db: Path) -> list[str]:
 def assert_sound(db: Path) -> None:
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
     assert unfinished(db) == []
-
-
-@pytest.fixture(scope="module")
-def server():
-    with mock_site() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

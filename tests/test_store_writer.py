@@ -20,7 +20,7 @@ from archive.search import check_index
 from archive.store import Archive, BadArticle, StorageError
 from archive.warc import export_warc
 from archive.writer import ArchiveWriter
-from mockserver import crawl_command, mock_site, run_crawl
+from mockserver import crawl_command, run_crawl
 from pipelines.reprocess import reprocess
 from pipelines.stages import HOLD_STORES_ENV
 from test_archive_store import gold_article
@@ -47,12 +47,6 @@ def committed(db: Path, sql: str) -> list[tuple]:
 
 
 # -- a crawl --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def server():
-    with mock_site() as server:
-        yield server
-
 
 def test_downloads_go_on_while_the_archive_writer_is_held(server, tmp_path):
     """The writer waits (a test hook) before its first store; meanwhile the crawl still fetches
