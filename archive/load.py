@@ -5,9 +5,10 @@ Reads what `tintinh export` writes (to merge archives kept on several machines) 
 line is one article object. The file is read as bytes, a line at a time and never more than
 `max_line` bytes of one: a line that is too long (dropped unread), not UTF-8, not a JSON object,
 of the wrong shape (`archive.article_schema`) or refused by the archive is skipped with its
-number and reason, and the load goes on. Lines go to `Archive.store_many` as one stream, which
-reads only a bounded number of them ahead of what it has stored, so memory does not grow with
-the file.
+number and reason, and the load goes on. Lines go to the archive's workers as one stream
+(`Archive.store_stream`): they parse, check and prepare each, while this process only writes,
+and they read only a bounded number of lines ahead of what is stored, so memory does not grow
+with the file.
 
 A line from `tintinh export` also brings back what storing the article alone does not: its
 earlier texts (article_versions), its other URL spellings, when it was first and last seen, and
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
 from archive.article_schema import BadRecord, check_article
-from archive.store import STATUSES, Archive, ArchiveError
+from archive.store import STATUSES, Archive, ArchiveError, prepare_article
 from common.text import nfc
 from common.urls import BadURL, canonical_url
 
@@ -114,42 +115,55 @@ def load(archive: Archive, stream: BinaryIO, *, processes: int | None = None,
             if not raw.strip():
                 continue
             result.lines += 1
-            try:
-                yield number, parse_line(raw), length
-            except BadRecord as e:
-                result.skip(number, str(e))
+            yield number, raw, length   # parsed and checked by a worker (`prepared_record`)
     return load_records(archive, records(), processes=processes, result=result)
 
 
-def load_records(archive: Archive, records: Iterable[tuple[int, dict, int]], *, processes: int | None = None,
-                 result: LoadResult | None = None) -> LoadResult:
-    """Store (number, record, size) article records as `load` does a file's lines (an exported
-    record's history too: archive.merge reads them from another archive with `export.iter_articles`)."""
+def load_records(archive: Archive, records: Iterable[tuple[int, dict | bytes, int]], *,
+                 processes: int | None = None, result: LoadResult | None = None) -> LoadResult:
+    """Store (number, record, size) article records, each a dict or a line's bytes, as `load`
+    does a file's lines (an exported record's history too: archive.merge reads them from another
+    archive with `export.iter_articles`)."""
     result = result if result is not None else LoadResult()
     exported = _ExportedIds(archive)
-    lines: deque = deque()  # (number, url, history) of each record read and not yet stored
+    numbers: deque = deque()  # the number of each record read and not yet stored
 
-    def articles() -> Iterator[dict]:
+    def items() -> Iterator[dict | bytes]:
         for number, record, _ in records:
-            history = {key: record.pop(key) for key in _HISTORY if key in record}
-            if "story_id" in history:  # the article it was there, to tell it from one it was merged into here
-                history["canonical_url"] = record.get("canonical_url")
-            else:  # an "id" from clean-text --jsonl is the user's, not an export's
-                history.pop("id", None)
-            lines.append((number, record.get("url"), history))
+            numbers.append(number)
             yield record
 
-    # one stream: store_many reads it only as far as its workers need, and commits as it goes
-    for status in archive.store_many(articles(), processes=processes):
-        number, url, history = lines.popleft()
-        if isinstance(status, ArchiveError):
-            result.skip(number, str(status))
+    # one stream: the records are parsed and prepared by the archive's workers, read only as far
+    # as they need, and committed as they go; this process only writes
+    for row, status in archive.store_stream(items(), prepared_record, processes=processes):
+        number = numbers.popleft()
+        if status is None:  # the error saying why there is no article
+            result.skip(number, str(row))
             continue
-        if history:
-            status = _restore(archive, url, history, exported, status)
+        if row["_history"]:
+            status = _restore(archive, row["url"], row["_history"], exported, status)
         result.statuses[status] += 1
     exported.forget()
     return result
+
+
+def prepared_record(record: dict | bytes, aliases: dict[str, str]) -> dict | ArchiveError:
+    """What an archive's worker makes of one record (a line's bytes are parsed and checked
+    first, `parse_line`): its row (`prepare_article`) with what an exported line carries beside
+    the article set aside as `_history`, or the error saying why there is none."""
+    try:
+        if isinstance(record, bytes):
+            record = parse_line(record)
+        history = {key: record.pop(key) for key in _HISTORY if key in record}
+        if "story_id" in history:  # the article it was there, to tell it from one it was merged into here
+            history["canonical_url"] = record.get("canonical_url")
+        else:  # an "id" from clean-text --jsonl is the user's, not an export's
+            history.pop("id", None)
+        row = prepare_article(record, aliases)
+    except ArchiveError as e:
+        return e
+    row["_history"] = history
+    return row
 
 
 class _ExportedIds:

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 import sqlite_utils
@@ -644,18 +644,27 @@ class Archive:
         stream of any length takes bounded memory. The workers stay up for the next call until
         `close()`. A bad article yields its BadArticle in place of a status, and the rest go on.
         """
-        prepare = partial(_prepare_or_error, aliases=self.aliases)
+        for row, status in self.store_stream(articles, _prepare_or_error, processes=processes,
+                                             per_transaction=per_transaction):
+            yield row if status is None else status
+
+    def store_stream(self, items: Iterable, prepare: Callable, *, processes: int | None = None,
+                     per_transaction: int = 1000) -> Iterator[tuple[dict | ArchiveError, str | None]]:
+        """`store_many` for items a worker turns into rows: `prepare(item, aliases=…)` (a module's
+        function, so that it can be sent to a worker) gives `prepare_article`'s row, or the
+        ArchiveError saying why there is none. Yields (row, status), or (error, None) in its place."""
+        prepare = partial(prepare, aliases=self.aliases)
         pool = self._workers(processes)
-        rows = _prepared_ahead(pool, prepare, articles) if pool else map(prepare, articles)
+        rows = _prepared_ahead(pool, prepare, items) if pool else map(prepare, items)
         while True:
             with self.batch():
                 n = chars = 0
                 for row in rows:
                     if isinstance(row, ArchiveError):
-                        yield row
+                        yield row, None
                     else:
                         chars += len(row["body"]) + len(row["title"])
-                        yield self.store_prepared(row)
+                        yield row, self.store_prepared(row)
                     n += 1
                     if n == per_transaction or chars >= TRANSACTION_CHARS:
                         break
@@ -969,7 +978,10 @@ def _prepared_ahead(pool, prepare, articles: Iterable[dict]) -> Iterator:
 
 
 def _text_size(article) -> int:
-    """Characters of an article's body and title, whatever it holds (a bad article is refused later)."""
+    """Characters of an article's body and title, whatever it holds (a bad article is refused
+    later); the length of a line not yet read (`archive.load`)."""
+    if isinstance(article, (bytes, str)):
+        return len(article)
     if not isinstance(article, dict):
         return 0
     return sum(len(v) for v in (article.get("body"), article.get("title")) if isinstance(v, str))
