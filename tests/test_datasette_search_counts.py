@@ -112,6 +112,32 @@ def test_stories_on_two_or_more_papers_are_every_such_story(path):
     assert sorted((r["story_id"], r["papers"], r["articles"], r["first_published"]) for r in rows) == sorted(expected)
 
 
+def test_the_stories_view_has_the_rows_of_grouping_every_article(path, tmp_path):
+    """Migration 16 groups only the stories with copies: the same rows as grouping every article
+    (the view of migration 8), also when a story's first copy is not the article its id comes
+    from (a copy published earlier, found later) and for an article with no paper."""
+    from archive.migrations import STORIES_VIEW
+    from archive.store import Archive
+    every_article = STORIES_VIEW.split(" AS\n", 1)[1].rstrip().rstrip(";")
+    copy = tmp_path / "archive.db"
+    copy.write_bytes(path.read_bytes())
+    with Archive(copy) as archive:
+        conn = archive.conn
+        story, copy = conn.execute("SELECT story_id, id FROM articles WHERE duplicate_of IS NOT NULL LIMIT 1").fetchone()
+        before = sorted(conn.execute("SELECT * FROM stories"))
+        assert before == sorted(conn.execute(every_article))
+        assert [r for r in before if r[0] == story and r[2] == story and r[3] >= 2]
+        with archive._transaction():   # the copy becomes the story's first, as Archive._join_story makes one published earlier
+            conn.execute("UPDATE articles SET duplicate_of = ? WHERE story_id = ?", (copy, story))
+            conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (copy,))
+            conn.execute("UPDATE articles SET site = NULL WHERE id = (SELECT max(id) FROM articles WHERE duplicate_of IS NULL)")
+        after = sorted(conn.execute("SELECT * FROM stories"))
+        assert [r for r in after if r[0] == story and r[2] == copy]
+        assert after == sorted(conn.execute(every_article))
+        assert sorted(conn.execute("SELECT * FROM stories WHERE papers >= 2")) == sorted(
+            conn.execute(f"SELECT * FROM ({every_article}) WHERE papers >= 2"))
+
+
 def test_serve_brings_an_archive_of_an_older_tintinh_up_to_date_first(tmp_path, monkeypatch):
     from archive import migrations
     from archive.serve import missing_migrations, upgrade
