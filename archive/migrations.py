@@ -273,29 +273,40 @@ ORDER BY CASE c.status WHEN 'broken' THEN 0 WHEN 'degraded' THEN 1 ELSE 2 END, c
 """
 
 # The stories view without grouping every article: a story of one article (most of them) is that
-# article's row, and only the stories with copies (the small articles_copies index) are grouped,
-# from the index of story, time and paper, their first copy's title read after grouping. The same
-# rows as STORIES_VIEW; `stories?papers__gte=2` counts in about a sixth of the time at 190,000.
+# article's row, and only the stories with copies are grouped, from the index of story, time and
+# paper; their first copy is the one every copy names (`duplicate_of`, read from the copies index,
+# which now holds it) and its title is read after grouping. A paper-less article is a story on 0
+# papers, as grouping counts it. The same rows as STORIES_VIEW, and a filter on `papers` skips the
+# stories of one article at once: `stories?papers__gte=2` in about a fifth of the time at 190,000.
 STORIES_FROM_COPIES = """
+DROP INDEX articles_copies;
+CREATE INDEX articles_copies ON articles(story_id, duplicate_of) WHERE duplicate_of IS NOT NULL;
 DROP VIEW stories;
 CREATE VIEW stories AS
-SELECT a.story_id, a.title, a.id AS first_article, a.site IS NOT NULL AS papers, 1 AS copies,
+SELECT a.story_id, a.title, a.id AS first_article, 1 AS papers, 1 AS copies,
        json_array(coalesce(s.name, a.site)) AS carried_by,
        a.published_at AS first_published, a.published_at AS last_published
 FROM articles a LEFT JOIN sites s ON s.slug = a.site
-WHERE a.story_id IS NOT NULL
+WHERE a.story_id IS NOT NULL AND a.site IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM articles c WHERE c.story_id = a.story_id AND c.duplicate_of IS NOT NULL)
 UNION ALL
-SELECT g.story_id,
-       (SELECT max(f.title) FROM articles f WHERE f.story_id = g.story_id AND f.duplicate_of IS NULL) AS title,
-       (SELECT max(f.id) FROM articles f WHERE f.story_id = g.story_id AND f.duplicate_of IS NULL) AS first_article,
+SELECT a.story_id, a.title, a.id AS first_article, 0 AS papers, 1 AS copies, json_array(NULL) AS carried_by,
+       a.published_at AS first_published, a.published_at AS last_published
+FROM articles a
+WHERE a.story_id IS NOT NULL AND a.site IS NULL
+  AND NOT EXISTS (SELECT 1 FROM articles c WHERE c.story_id = a.story_id AND c.duplicate_of IS NOT NULL)
+UNION ALL
+SELECT g.story_id, first.title, first.id AS first_article,
        g.papers, g.copies, g.carried_by, g.first_published, g.last_published
 FROM (SELECT a.story_id, count(DISTINCT a.site) AS papers, count(*) AS copies,
              json_group_array(DISTINCT coalesce(s.name, a.site)) AS carried_by,
-             min(a.published_at) AS first_published, max(a.published_at) AS last_published
+             min(a.published_at) AS first_published, max(a.published_at) AS last_published,
+             (SELECT max(c.duplicate_of) FROM articles c
+              WHERE c.story_id = a.story_id AND c.duplicate_of IS NOT NULL) AS first_copy
       FROM articles a LEFT JOIN sites s ON s.slug = a.site
       WHERE a.story_id IN (SELECT story_id FROM articles WHERE duplicate_of IS NOT NULL)
-      GROUP BY a.story_id) AS g;
+      GROUP BY a.story_id) AS g
+LEFT JOIN articles first ON first.id = g.first_copy;
 """
 
 Migration = tuple[int, str, "str | Callable[[sqlite3.Connection], None]"]
@@ -324,7 +335,8 @@ MIGRATIONS: list[Migration] = [
          " from indexes of story, time and paper and of the copies", NARROW_SEARCH_INDEXES),
     (15, "site health: a site's latest run is the one that started last (merged runs have higher ids)",
      LATEST_RUN_BY_TIME),
-    (16, "stories: only the stories with copies are grouped (a story of one article is its row)",
+    (16, "stories: only the stories with copies are grouped (a story of one article is its row);"
+         " the copies index holds the first copy each names",
      STORIES_FROM_COPIES),
 ]
 

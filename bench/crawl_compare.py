@@ -15,7 +15,9 @@ Then, in turn, --rounds times, each in a fresh process on the same mirror:
 - full: `tintinh crawl` of those sites (feeds → articles → extract → validate → archive) into a
   fresh archive, the origin override sending every request to the mirror.
 Each side's time is its CrawlerProcess.start() (engine start to close), pages/s its article pages
-over that time. The ratio full/bare (medians) is printed last. No politeness delay, no robots.txt,
+over that time. The ratio full/bare (medians) is printed last, after the CPU time each side used
+per page (read from /proc: its process, start-up included, and the processes it started): on a
+CPU-bound machine the ratio cannot exceed cores × bare CPU per page / full CPU per page. No politeness delay, no robots.txt,
 CONCURRENT_REQUESTS 16 and 8 per host on both sides: the figure is the pipeline's cost, not a
 site's. --code DIR runs the full side from another checkout of tintinh (before/after figures).
 """
@@ -141,21 +143,65 @@ def run_full(slugs: list[str], origins: dict, db: str, extra: dict | None = None
     return {"pages": sum(row["fetched"] for row in rows), "seconds": result["seconds"], "statuses": statuses}
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) so far of `root` and each process under it, by pid (Linux /proc)."""
+    parents, out = {}, {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
+    tree, grew = {root}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return {pid: out[pid] for pid in tree if pid in out}
+
+
 def side(mode: str, payload: dict, code: Path | None = None) -> dict:
-    """Run one side in a fresh process; its result."""
+    """Run one side in a fresh process; its result, with the CPU seconds its process (`cpu_main`)
+    and the processes it started (`cpu_others`: extraction workers, their forkserver) used."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     if code is not None:
         env["TINTINH_CODE"] = str(code)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(payload, f)
+    cpu: dict[int, float] = {}
     try:
-        done = subprocess.run([sys.executable, __file__, "--side", mode, f.name], capture_output=True,
-                              text=True, env=env, timeout=3600)
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            proc = subprocess.Popen([sys.executable, __file__, "--side", mode, f.name], stdout=out, stderr=err,
+                                    text=True, env=env)
+            deadline = time.monotonic() + 3600
+            while proc.poll() is None and time.monotonic() < deadline:
+                cpu.update(_cpu_seconds(proc.pid))   # the last reading of each process before it ends
+                time.sleep(0.05)
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
     finally:
         os.unlink(f.name)
-    if done.returncode:
-        raise SystemExit(f"{mode} side failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    if proc.returncode:
+        raise SystemExit(f"{mode} side failed:\n{stderr[-3000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["cpu_main"] = cpu.pop(proc.pid, 0.0)
+    result["cpu_others"] = sum(cpu.values())
+    return result
+
+
+def cpu_per_page(result: dict) -> str:
+    pages = max(1, result["pages"])
+    main, others = 1000 * result["cpu_main"] / pages, 1000 * result["cpu_others"] / pages
+    return f"CPU {main + others:.1f} ms/page ({main:.1f} in the crawl's process, {others:.1f} in its workers)"
 
 
 def main() -> None:
@@ -184,18 +230,22 @@ def main() -> None:
           f" average), built in {time.perf_counter() - t0:.0f} s; load average {os.getloadavg()[0]:.1f}"
           f" on {os.cpu_count()} CPUs", flush=True)
     bare, full = [], []
+    cpu: dict[str, list[dict]] = {"bare": [], "full": []}
     variants = {v: dict([v.split("=", 1)]) for v in args.variant}
     varied: dict[str, list[float]] = {v: [] for v in variants}
     with MirrorServer(routes) as server, tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             b = side("bare", {"urls": [server.url(u) for u in urls]})
             bare.append(b["pages"] / b["seconds"])
-            print(f"  round {r + 1} bare: {b['pages']} pages in {b['seconds']:.1f} s → {bare[-1]:.0f} pages/s", flush=True)
+            cpu["bare"].append(b)
+            print(f"  round {r + 1} bare: {b['pages']} pages in {b['seconds']:.1f} s → {bare[-1]:.0f} pages/s;"
+                  f" {cpu_per_page(b)}", flush=True)
             db = str(Path(tmp) / f"full-{r}.db")
             f = side("full", {"slugs": slugs, "origins": server.origins(), "db": db}, args.code)
             full.append(f["pages"] / f["seconds"])
+            cpu["full"].append(f)
             print(f"  round {r + 1} full: {f['pages']} pages in {f['seconds']:.1f} s → {full[-1]:.0f} pages/s"
-                  f" {f['statuses']}", flush=True)
+                  f" {f['statuses']}; {cpu_per_page(f)}", flush=True)
             for name, extra in variants.items():
                 v = side("full", {"slugs": slugs, "origins": server.origins(), "db": f"{db}.{list(variants).index(name)}",
                                   "settings": extra}, args.code)
@@ -205,6 +255,8 @@ def main() -> None:
             for p in Path(tmp).iterdir():
                 p.unlink()
     b, f = statistics.median(bare), statistics.median(full)
+    for name, runs in cpu.items():   # whole processes, start-up included
+        print(f"{name}: median {cpu_per_page(sorted(runs, key=lambda r: r['cpu_main'] + r['cpu_others'])[len(runs) // 2])}")
     for name, rates in varied.items():
         print(f"full pipeline with {name}: {statistics.median(rates):.0f} pages/s, {statistics.median(rates) / b:.2f}× bare")
     print(f"bare Scrapy {b:.0f} pages/s, full pipeline {f:.0f} pages/s (medians of {args.rounds});"

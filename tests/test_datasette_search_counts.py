@@ -130,9 +130,13 @@ def test_the_stories_view_has_the_rows_of_grouping_every_article(path, tmp_path)
         with archive._transaction():   # the copy becomes the story's first, as Archive._join_story makes one published earlier
             conn.execute("UPDATE articles SET duplicate_of = ? WHERE story_id = ?", (copy, story))
             conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (copy,))
-            conn.execute("UPDATE articles SET site = NULL WHERE id = (SELECT max(id) FROM articles WHERE duplicate_of IS NULL)")
+            # no paper: an article alone in its story, and a copy
+            conn.execute("UPDATE articles SET site = NULL WHERE id = (SELECT max(id) FROM articles WHERE story_id NOT IN"
+                         " (SELECT story_id FROM articles WHERE duplicate_of IS NOT NULL))")
+            conn.execute("UPDATE articles SET site = NULL WHERE id = (SELECT max(id) FROM articles WHERE duplicate_of IS NOT NULL)")
         after = sorted(conn.execute("SELECT * FROM stories"))
         assert [r for r in after if r[0] == story and r[2] == copy]
+        assert [r for r in after if r[3] == 0]
         assert after == sorted(conn.execute(every_article))
         assert sorted(conn.execute("SELECT * FROM stories WHERE papers >= 2")) == sorted(
             conn.execute(f"SELECT * FROM ({every_article}) WHERE papers >= 2"))
