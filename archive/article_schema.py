@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from archive.store import ArchiveError
+from archive.store import BadArticle
 
 TEXTS = ("url", "canonical_url", "site", "province", "title", "sapo", "body", "published_raw",
          "modified_raw", "category", "language", "extractor", "content_hash")
@@ -32,7 +32,7 @@ EXPORT_IDS = ("id", "story_id", "duplicate_of")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # from "\ud800" in JSON: not storable as UTF-8
 
 
-class BadRecord(ArchiveError):
+class BadRecord(BadArticle):
     """A record whose fields do not have the types an article needs."""
 
 

@@ -988,8 +988,14 @@ def _text_size(article) -> int:
 
 
 def _prepare_or_error(article: dict, aliases: dict[str, str]) -> dict | ArchiveError:
-    """`prepare_article` for a worker: a bad article comes back as its error, in its place."""
+    """`prepare_article` for a worker: a bad article (a field of the wrong type too, as
+    `archive.article_schema` says) comes back as its error, in its place."""
+    from archive.article_schema import check_article  # it imports this module
+
     try:
+        if not isinstance(article, dict):
+            raise BadArticle(f"an article is a dict, not {type(article).__name__}")
+        check_article(article)
         return prepare_article(article, aliases)
     except ArchiveError as e:
         return e

@@ -419,6 +419,19 @@ def test_store_many_reports_a_bad_article_in_its_place_and_goes_on(tmp_path):
         assert count(archive, "articles") == 5
 
 
+@pytest.mark.parametrize("processes", [0, 1])
+def test_store_many_refuses_an_article_with_a_field_of_the_wrong_type_in_its_place(tmp_path, processes):
+    """A library caller's article with a number for a title, or no dict at all, is one refused
+    article with the reason (not an exception from a worker that ends the whole load)."""
+    arts = mixed_articles()[:2] + [new_article(url="https://plo.vn/so.html", title=5), None] + mixed_articles()[2:4]
+    with Archive(tmp_path / "a.db", aliases={}) as archive:
+        out = list(archive.store_many(arts, processes=processes, per_transaction=2))
+        assert out[:2] + out[4:] == ["new"] * 4
+        assert isinstance(out[2], BadArticle) and '"title" must be' in str(out[2])
+        assert isinstance(out[3], BadArticle) and "not NoneType" in str(out[3])
+        assert count(archive, "articles") == 4
+
+
 def test_store_many_reads_an_endless_stream_only_ahead_of_its_writer_and_commits_as_it_goes(tmp_path, monkeypatch):
     from archive import store as store_module
     monkeypatch.setattr(store_module, "PREPARED_CHUNK", 4)
