@@ -147,8 +147,11 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_seconds(root: int) -> dict[int, float]:
-    """CPU seconds (user + system) so far of `root` and each process under it, by pid (Linux /proc)."""
+    """CPU seconds (user + system) so far of `root` and each process under it, by pid (Linux /proc;
+    nothing elsewhere)."""
     parents, out = {}, {}
+    if not os.path.isdir("/proc"):
+        return {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
