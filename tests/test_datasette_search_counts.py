@@ -119,9 +119,9 @@ def test_the_stories_view_has_the_rows_of_grouping_every_article(path, tmp_path)
     from archive.migrations import STORIES_VIEW
     from archive.store import Archive
     every_article = STORIES_VIEW.split(" AS\n", 1)[1].rstrip().rstrip(";")
-    copy = tmp_path / "archive.db"
-    copy.write_bytes(path.read_bytes())
-    with Archive(copy) as archive:
+    db = tmp_path / "archive.db"
+    db.write_bytes(path.read_bytes())
+    with Archive(db) as archive:
         conn = archive.conn
         story, copy = conn.execute("SELECT story_id, id FROM articles WHERE duplicate_of IS NOT NULL LIMIT 1").fetchone()
         before = sorted(conn.execute("SELECT * FROM stories"))
