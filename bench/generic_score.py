@@ -119,7 +119,8 @@ def run(name: str, fn, pages: dict[str, bytes], truth_urls: dict[str, str], out:
 
 def full_article(html: bytes, url: str) -> tuple[str, str]:
     """(sapo and body as extract_article gives them, and as `tintinh extract --no-captions` does)."""
-    from pipelines.extract import ExtractionError, extract_article, without_captions
+    from common.text import without_captions
+    from pipelines.extract import ExtractionError, extract_article
     try:
         article = extract_article(html, url)
     except ExtractionError:

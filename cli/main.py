@@ -123,7 +123,8 @@ def extract_command(page, url, manifest, content_type, no_captions):
     for many pages (exit status 1 when any of them could not be read or extracted)."""
     from crawler.sites import site_profile_for_url
     from pipelines.batch import ManifestError, extract_manifest, unpack_page
-    from pipelines.extract import ExtractionError, extract_article, parse_html, without_captions
+    from common.text import without_captions
+    from pipelines.extract import ExtractionError, extract_article, parse_html
 
     shown = without_captions if no_captions else (lambda article: article)
 

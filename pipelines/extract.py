@@ -37,7 +37,7 @@ from pipelines.dates import split_published_modified, to_iso
 from pipelines.decode import CharsetMismatch, decode_page
 from pipelines.language import declared_language, page_language
 from pipelines.metadata import read_metadata
-from common.text import fold_accents, fold_spaces, nfc, split_categories, without_captions  # noqa: F401 (extract --no-captions)
+from common.text import fold_accents, fold_spaces, nfc, split_categories
 
 FAMILIES_TOML = files("pipelines") / "families.toml"  # read from the package: also inside a zipped egg (Scrapyd)
 GENERIC_EXTRACTOR = "generic@1"

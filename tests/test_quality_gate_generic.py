@@ -16,7 +16,8 @@ import lxml.html
 import pytest
 
 from pipelines.clean_text import clean_paragraphs
-from pipelines.extract import ExtractionError, extract_article, without_captions
+from common.text import without_captions
+from pipelines.extract import ExtractionError, extract_article
 from pipelines.generic import extract_body, page_title
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -104,7 +105,7 @@ def test_full_path_f1_and_accuracy_stay_above_their_floors(full_path_outputs):
 
 def test_full_path_in_the_benchmarks_convention_stays_above_its_floors(full_path_outputs):
     """The benchmark's articleBody leaves image captions out: so does `tintinh extract --no-captions`
-    (pipelines.extract.without_captions), scored here as a user would reproduce it."""
+    (common.text.without_captions), scored here as a user would reproduce it."""
     gt, _, _, without = full_path_outputs
     scores = score_pages(gt, without)
     assert scores["f1"] >= FULL_PATH_NO_CAPTIONS_F1_FLOOR

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from pipelines.extract import ExtractionError, extract_article, without_captions
+from common.text import without_captions
+from pipelines.extract import ExtractionError, extract_article
 from redesign import INNER_STEPS, SEMANTIC_TAGS, redesign
 from registered import extract_registered
 import test_extract_real_layouts as layouts
