@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
 from archive.article_schema import BadRecord, check_article
-from archive.store import STATUSES, Archive, ArchiveError, prepare_article
+from archive.store import STATUSES, Archive, prepare_article
 from common.text import nfc
 from common.urls import BadURL, canonical_url
 
@@ -147,23 +147,18 @@ def load_records(archive: Archive, records: Iterable[tuple[int, dict | bytes, in
     return result
 
 
-def prepared_record(record: dict | bytes, aliases: dict[str, str]) -> dict | ArchiveError:
+def prepared_record(record: dict | bytes, aliases: dict[str, str]) -> dict:
     """What an archive's worker makes of one record (a line's bytes are parsed and checked
     first, `parse_line`): its row (`prepare_article`) with what an exported line carries beside
-    the article set aside as `_history`, or the error saying why there is none."""
-    try:
-        if isinstance(record, bytes):
-            record = parse_line(record)
-        history = {key: record.pop(key) for key in _HISTORY if key in record}
-        if "story_id" in history:  # the article it was there, to tell it from one it was merged into here
-            history["canonical_url"] = record.get("canonical_url")
-        else:  # an "id" from clean-text --jsonl is the user's, not an export's
-            history.pop("id", None)
-        row = prepare_article(record, aliases)
-    except ArchiveError as e:
-        return e
-    row["_history"] = history
-    return row
+    the article set aside as `_history`; an ArchiveError says why there is none."""
+    if isinstance(record, bytes):
+        record = parse_line(record)
+    history = {key: record.pop(key) for key in _HISTORY if key in record}
+    if "story_id" in history:  # the article it was there, to tell it from one it was merged into here
+        history["canonical_url"] = record.get("canonical_url")
+    else:  # an "id" from clean-text --jsonl is the user's, not an export's
+        history.pop("id", None)
+    return {**prepare_article(record, aliases), "_history": history}
 
 
 class _ExportedIds:

@@ -644,16 +644,16 @@ class Archive:
         stream of any length takes bounded memory. The workers stay up for the next call until
         `close()`. A bad article yields its BadArticle in place of a status, and the rest go on.
         """
-        for row, status in self.store_stream(articles, _prepare_or_error, processes=processes,
+        for row, status in self.store_stream(articles, _checked_article, processes=processes,
                                              per_transaction=per_transaction):
             yield row if status is None else status
 
     def store_stream(self, items: Iterable, prepare: Callable, *, processes: int | None = None,
                      per_transaction: int = 1000) -> Iterator[tuple[dict | ArchiveError, str | None]]:
         """`store_many` for items a worker turns into rows: `prepare(item, aliases=…)` (a module's
-        function, so that it can be sent to a worker) gives `prepare_article`'s row, or the
+        function, so that it can be sent to a worker) gives `prepare_article`'s row, or raises the
         ArchiveError saying why there is none. Yields (row, status), or (error, None) in its place."""
-        prepare = partial(prepare, aliases=self.aliases)
+        prepare = partial(_or_error, partial(prepare, aliases=self.aliases))
         pool = self._workers(processes)
         rows = _prepared_ahead(pool, prepare, items) if pool else map(prepare, items)
         while True:
@@ -987,18 +987,24 @@ def _text_size(article) -> int:
     return sum(len(v) for v in (article.get("body"), article.get("title")) if isinstance(v, str))
 
 
-def _prepare_or_error(article: dict, aliases: dict[str, str]) -> dict | ArchiveError:
-    """`prepare_article` for a worker: a bad article (a field of the wrong type too, as
-    `archive.article_schema` says) comes back as its error, in its place."""
-    from archive.article_schema import check_article  # it imports this module
-
+def _or_error(prepare: Callable, item) -> dict | ArchiveError:
+    """`prepare(item)` in a worker: the ArchiveError it raises comes back in the row's place
+    (the store goes on with the next item) instead of ending the whole stream."""
     try:
-        if not isinstance(article, dict):
-            raise BadArticle(f"an article is a dict, not {type(article).__name__}")
-        check_article(article)
-        return prepare_article(article, aliases)
+        return prepare(item)
     except ArchiveError as e:
         return e
+
+
+def _checked_article(article: dict, aliases: dict[str, str]) -> dict:
+    """`prepare_article` of an article whose fields have the types `archive.article_schema`
+    names (BadArticle otherwise): `store_many`'s work in a worker."""
+    from archive.article_schema import check_article  # it imports this module
+
+    if not isinstance(article, dict):
+        raise BadArticle(f"an article is a dict, not {type(article).__name__}")
+    check_article(article)
+    return prepare_article(article, aliases)
 
 
 def _text_list(value) -> list[str]:
