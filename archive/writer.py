@@ -104,7 +104,7 @@ class ArchiveWriter:
         job = _Job(kind, payload)
         with self._lock:
             if self._closed:
-                job.future.set_exception(self._failure or RuntimeError("the archive writer is closed"))
+                job.future.set_exception(self._closed_error())
             else:
                 self._queue.put(job)
         return job.future
@@ -165,19 +165,23 @@ class ArchiveWriter:
                 self._closed = True
             for job in self._batch + ([held] if held not in (None, _STOP) else []):
                 if not job.future.done():
-                    job.future.set_exception(self._failure or RuntimeError("the archive writer is closed"))
+                    job.future.set_exception(self._closed_error())
             while True:  # nothing is left waiting for an answer
                 try:
                     job = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if job is not _STOP and not job.future.done():
-                    job.future.set_exception(self._failure or RuntimeError("the archive writer is closed"))
+                    job.future.set_exception(self._closed_error())
             self._closing.set()
             if self._checkpointer is not None:
                 self._checkpointer.join()
             if self._archive is not None:
                 self._archive.close()   # the last connection: SQLite checkpoints what is left
+
+    def _closed_error(self) -> BaseException:
+        """What a fetch gets once the writer has ended: why it failed, if it did."""
+        return self._failure or RuntimeError("the archive writer is closed")
 
     def _call(self, job: _Job) -> None:
         if self._open_error is not None:

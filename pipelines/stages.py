@@ -347,6 +347,8 @@ def _settled(future: Future, timeout: float | None = None):
         done.addTimeout(timeout, reactor, onTimeoutCancel=lambda result, after: _timed_out(after))
 
     def settle(f: Future) -> None:
+        if done.called:   # timed out already: the late answer is dropped
+            return
         error = f.exception()
         if error is not None:
             done.errback(error)
