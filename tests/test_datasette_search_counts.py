@@ -142,6 +142,52 @@ def test_the_stories_view_has_the_rows_of_grouping_every_article(path, tmp_path)
             conn.execute(f"SELECT * FROM ({every_article}) WHERE papers >= 2"))
 
 
+def test_the_stories_kept_grouped_follow_renamed_papers_and_deleted_articles(path, tmp_path):
+    """Migration 17 keeps the stories with copies grouped (story_groups, by triggers): after a
+    paper is renamed, named only after its articles were stored, or removed, and after a copy or
+    a story's first copy is deleted, the stories view still has the rows of grouping every article."""
+    from archive.migrations import STORIES_VIEW
+    from archive.store import Archive
+    every_article = STORIES_VIEW.split(" AS\n", 1)[1].rstrip().rstrip(";")
+    db = tmp_path / "archive.db"
+    db.write_bytes(path.read_bytes())
+    with Archive(db) as archive:
+        conn = archive.conn
+
+        def change(*statements):
+            with archive._transaction():
+                for sql, args in statements:
+                    conn.execute(sql, args)
+            rows = sorted(conn.execute("SELECT * FROM stories"))
+            assert rows == sorted(conn.execute(every_article))
+            return rows
+
+        story, copy, site = conn.execute("SELECT story_id, id, site FROM articles WHERE duplicate_of IS NOT NULL"
+                                         " ORDER BY id LIMIT 1").fetchone()
+        first = conn.execute("SELECT duplicate_of FROM articles WHERE id = ?", (copy,)).fetchone()[0]
+        carried_by = {r[0]: r[5] for r in change() if r[0] == story}[story]
+        rows = change(("UPDATE sites SET name = 'Báo Mới Đổi Tên' WHERE slug = ?", (site,)))
+        assert "Báo Mới Đổi Tên" in {r[0]: r[5] for r in rows}[story] != carried_by
+        saved = conn.execute("SELECT * FROM sites WHERE slug = ?", (site,)).fetchone()
+        rows = change(("DELETE FROM sites WHERE slug = ?", (site,)))
+        assert site in {r[0]: r[5] for r in rows}[story]   # a paper not registered shows its slug
+        papers = {r[0]: r[3] for r in change(("INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", saved))}[story]
+        # a copy written by other means than the archive (sqlite3): inserted into the story at once
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
+        values = {c: c for c in columns} | {"id": "?", "url": "url || '#reprint'", "site": "'reprints'",
+                                            "canonical_url": "canonical_url || '#reprint'"}
+        new_id = conn.execute("SELECT max(id) + 1 FROM articles").fetchone()[0]
+        rows = change((f"INSERT INTO articles ({', '.join(columns)}) SELECT {', '.join(values[c] for c in columns)}"
+                       " FROM articles WHERE id = ?", (new_id, copy)))
+        assert {r[0]: r[3] for r in rows}[story] == papers + 1
+        copies = conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", (story,)).fetchone()[0]
+        rows = change(("DELETE FROM articles WHERE id = ?", (copy,)))
+        assert [r for r in rows if r[0] == story and r[4] == copies - 1] or copies == 2
+        change(("DELETE FROM articles WHERE id = ?", (first,)))
+        assert conn.execute("SELECT count(*) FROM story_groups").fetchone()[0] == conn.execute(
+            "SELECT count(DISTINCT story_id) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0]
+
+
 def test_serve_brings_an_archive_of_an_older_tintinh_up_to_date_first(tmp_path, monkeypatch):
     from archive import migrations
     from archive.serve import missing_migrations, upgrade
