@@ -258,8 +258,16 @@ def main() -> None:
             for p in Path(tmp).iterdir():
                 p.unlink()
     b, f = statistics.median(bare), statistics.median(full)
+    per_page = {}
     for name, runs in cpu.items():   # whole processes, start-up included
-        print(f"{name}: median {cpu_per_page(sorted(runs, key=lambda r: r['cpu_main'] + r['cpu_others'])[len(runs) // 2])}")
+        run = sorted(runs, key=lambda r: r["cpu_main"] + r["cpu_others"])[len(runs) // 2]
+        per_page[name] = (run["cpu_main"] + run["cpu_others"]) / max(1, run["pages"])
+        print(f"{name}: median {cpu_per_page(run)}")
+    if per_page["full"]:
+        print(f"ceiling: with all {os.cpu_count()} CPUs busy, full/bare is at most about"
+              f" {os.cpu_count()} × {1000 * per_page['bare']:.1f} / {1000 * per_page['full']:.1f} ="
+              f" {os.cpu_count() * per_page['bare'] / per_page['full']:.2f}× (CPU per page with start-up: use the"
+              " default --copies)")
     for name, rates in varied.items():
         print(f"full pipeline with {name}: {statistics.median(rates):.0f} pages/s, {statistics.median(rates) / b:.2f}× bare")
     print(f"bare Scrapy {b:.0f} pages/s, full pipeline {f:.0f} pages/s (medians of {args.rounds});"
