@@ -78,7 +78,8 @@ def upgrade(db_path: str | Path) -> str | None:
     numbers = ", ".join(map(str, missing))
     if read_mode(path) == "immutable" or not writable(path):
         return (f"{path} lacks this tintinh's schema changes {numbers} and cannot be written: served as it is"
-                " (a search's counts and facets are slower)")
+                " (a search's counts and facets are slower; a page or query that needs a change it lacks,"
+                " such as multi_paper_stories before 17, says so in an error)")
     from archive.store import Archive
 
     try:

@@ -206,6 +206,22 @@ def test_serve_brings_an_archive_of_an_older_tintinh_up_to_date_first(tmp_path, 
     assert any("group by site, province, category" in t["sql"] for t in traces)
 
 
+def test_an_older_archive_that_cannot_be_written_is_served_and_says_what_it_lacks(tmp_path, monkeypatch):
+    from archive import migrations, serve
+    from archive.store import Archive
+    old = tmp_path / "archive.db"
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:16])
+    Archive(old, aliases={}).close()
+    monkeypatch.undo()
+    monkeypatch.setattr(serve, "writable", lambda path: False)
+    note = serve.upgrade(old)
+    assert "lacks this tintinh's schema changes 17" in note and "multi_paper_stories" in note
+    assert serve.missing_migrations(old) == [17]   # served as it is
+    assert fetch(old, "/archive/stories.json?_shape=array")[0] == 200
+    status, data = fetch(old, "/archive/multi_paper_stories.json")
+    assert status >= 400 and "story_groups" in data["error"]
+
+
 def test_facet_values_are_ordered_by_count_then_as_sqlite_orders_them():
     counts = search_counts.Counter({("b", "Huế", None): 2, ("a", "Huế", 3): 2, (7, None, "x"): 2, ("c", "Huế", "x"): 1})
     assert search_counts.facet_rows(counts, "site", 30) == [
