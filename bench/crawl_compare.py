@@ -201,9 +201,14 @@ def side(mode: str, payload: dict, code: Path | None = None) -> dict:
     return result
 
 
-def cpu_per_page(result: dict) -> str:
+def cpu_ms(result: dict) -> tuple[float, float]:
+    """A side's CPU milliseconds per page: (its process, the processes it started)."""
     pages = max(1, result["pages"])
-    main, others = 1000 * result["cpu_main"] / pages, 1000 * result["cpu_others"] / pages
+    return 1000 * result["cpu_main"] / pages, 1000 * result["cpu_others"] / pages
+
+
+def cpu_per_page(result: dict) -> str:
+    main, others = cpu_ms(result)
     return f"CPU {main + others:.1f} ms/page ({main:.1f} in the crawl's process, {others:.1f} in its workers)"
 
 
@@ -260,12 +265,12 @@ def main() -> None:
     b, f = statistics.median(bare), statistics.median(full)
     per_page = {}
     for name, runs in cpu.items():   # whole processes, start-up included
-        run = sorted(runs, key=lambda r: r["cpu_main"] + r["cpu_others"])[len(runs) // 2]
-        per_page[name] = (run["cpu_main"] + run["cpu_others"]) / max(1, run["pages"])
+        run = sorted(runs, key=lambda r: sum(cpu_ms(r)))[len(runs) // 2]
+        per_page[name] = sum(cpu_ms(run))
         print(f"{name}: median {cpu_per_page(run)}")
     if per_page["full"]:
         print(f"ceiling: with all {os.cpu_count()} CPUs busy, full/bare is at most about"
-              f" {os.cpu_count()} × {1000 * per_page['bare']:.1f} / {1000 * per_page['full']:.1f} ="
+              f" {os.cpu_count()} × {per_page['bare']:.1f} / {per_page['full']:.1f} ="
               f" {os.cpu_count() * per_page['bare'] / per_page['full']:.2f}× (CPU per page with start-up: use the"
               " default --copies)")
     for name, rates in varied.items():
